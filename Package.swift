@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// replaceme: training-free depth pruning of LLaMA-family checkpoints, pure Swift, no package dependencies.
+// Layers (lower never imports higher): TensorCore → SafeTensors → Tokenization → Llama → Pruning → CLI → replaceme.
+import PackageDescription
+
+// The hot kernels live in per-ISA modules compiled with their own `-target-cpu`, so that a plain
+// `swift build -c release` gives a binary that runs on any machine of the architecture and still uses
+// AVX2/FMA or AVX-512 where the CPU has them (chosen at run time, see TensorCore/KernelPath.swift).
+// Without a target CPU, Swift lowers SIMD FMAs to a libm call per lane (measured: >100x slower).
+#if arch(x86_64)
+let isaTargets: [Target] = [
+    .target(name: "TensorCoreAVX2", path: "Sources/TensorCoreAVX2",
+            swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+    .target(name: "TensorCoreAVX512", path: "Sources/TensorCoreAVX512",
+            swiftSettings: [.unsafeFlags(["-target-cpu", "skylake-avx512"])]),
+]
+let isaDependencies: [Target.Dependency] = ["TensorCoreAVX2", "TensorCoreAVX512"]
+#else
+let isaTargets: [Target] = []
+let isaDependencies: [Target.Dependency] = []
+#endif
+
+let package = Package(
+    name: "replaceme",
+    products: [
+        .executable(name: "replaceme", targets: ["replaceme"]),
+    ],
+    targets: isaTargets + [
+        .target(name: "TensorCore", dependencies: isaDependencies),
+        .target(name: "SafeTensors", dependencies: ["TensorCore"]),
+        .target(name: "Tokenization"),
+        .target(name: "Llama", dependencies: ["TensorCore", "SafeTensors"]),
+        .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
+        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
+        .executableTarget(name: "replaceme", dependencies: ["CLI"]),
+
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TensorCore"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI"]),
+    ]
+)

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The `replaceme` program: subcommand dispatch, `--help`, `--version` and exit codes.
+/// Exit codes: 0 success; 1 failure (`Error: …` on stderr); 64 usage error (message and usage line).
+public enum CommandLineTool {
+    public static let version = "0.1.0"
+
+    /// Every subcommand, in the order `--help` lists them. Each lives in `Commands/<Name>Command.swift`.
+    static let commands: [CommandSpec] = [
+        InspectCommand.spec,
+    ]
+
+    static let overview = """
+    OVERVIEW: replaceme \(version): training-free depth pruning of LLaMA-family checkpoints (ReplaceMe).
+
+    USAGE: replaceme <subcommand> [options]
+           replaceme <subcommand> --help
+
+    """
+
+    /// Runs the program on `arguments` (argv including the program name) and exits the process.
+    public static func runAndExit(_ arguments: [String]) -> Never {
+        exit(run(Array(arguments.dropFirst()), context: .standard()))
+    }
+
+    /// Runs the program on `args` (argv without the program name); returns the exit code.
+    public static func run(_ args: [String], context: CommandContext) -> Int32 {
+        guard let first = args.first else {
+            context.writeErr(topLevelHelp())
+            return 64
+        }
+        if first == "--help" || first == "-h" || first == "help" {
+            if first == "help", args.count > 1, let spec = commands.first(where: { $0.name == args[1] }) {
+                context.writeOut(spec.helpText)
+            } else {
+                context.writeOut(topLevelHelp())
+            }
+            return 0
+        }
+        if first == "--version" {
+            context.print("replaceme \(version)")
+            return 0
+        }
+        guard let spec = commands.first(where: { $0.name == first }) else {
+            context.printError("Error: unknown subcommand '\(first)'\nUsage: replaceme <subcommand> [options]  (see 'replaceme --help')")
+            return 64
+        }
+        let rest = Array(args.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            context.writeOut(spec.helpText)
+            return 0
+        }
+        do {
+            let parsed = try ParsedArguments.parse(rest, spec: spec)
+            return try spec.run(parsed, context)
+        } catch let error as UsageError {
+            context.printError("Error: \(error.message)")
+            if let usage = error.usageLine { context.printError("Usage: \(usage)\n  See 'replaceme \(spec.name) --help'.") }
+            return 64
+        } catch {
+            context.printError("Error: \(error)")
+            return 1
+        }
+    }
+
+    static func topLevelHelp() -> String {
+        var s = overview + "SUBCOMMANDS:\n"
+        for c in commands { s += CommandSpec.row(c.name, c.summary) }
+        s += "\nOPTIONS:\n" + CommandSpec.row("--version", "Show the version.") + CommandSpec.row("-h, --help", "Show help information.")
+        return s
+    }
+}

@@ -1,0 +1,75 @@
+/// Declarative description of one subcommand: its options, positionals, help text and action.
+/// Help, usage lines and argument errors are generated from it, so every command gets `--help` for free.
+public struct CommandSpec: Sendable {
+    public struct Option: Sendable {
+        /// Long name without dashes, kebab-case (`seq-len`).
+        public var name: String
+        /// Placeholder shown in help (`N`, `FILE`); nil for a boolean flag.
+        public var valueName: String?
+        public var help: String
+        /// Shown as "(default: …)" in help; the command applies it itself.
+        public var defaultDescription: String?
+
+        public static func flag(_ name: String, _ help: String) -> Option {
+            Option(name: name, valueName: nil, help: help, defaultDescription: nil)
+        }
+        public static func value(_ name: String, _ valueName: String, _ help: String, default def: String? = nil) -> Option {
+            Option(name: name, valueName: valueName, help: help, defaultDescription: def)
+        }
+    }
+
+    public struct Positional: Sendable {
+        public var name: String
+        public var help: String
+        public var optional: Bool
+        public init(_ name: String, _ help: String, optional: Bool = false) {
+            self.name = name; self.help = help; self.optional = optional
+        }
+    }
+
+    public var name: String
+    public var summary: String
+    /// Extra paragraphs printed after OPTIONS in `--help` (behaviour notes, examples).
+    public var discussion: String
+    public var positionals: [Positional]
+    public var options: [Option]
+    /// Runs the command; returns the process exit code (0 on success). Throw for failures.
+    public var run: @Sendable (ParsedArguments, CommandContext) throws -> Int32
+
+    public init(name: String, summary: String, discussion: String = "", positionals: [Positional] = [],
+                options: [Option] = [], run: @escaping @Sendable (ParsedArguments, CommandContext) throws -> Int32) {
+        self.name = name; self.summary = summary; self.discussion = discussion
+        self.positionals = positionals; self.options = options; self.run = run
+    }
+
+    /// `replaceme NAME <pos> [--opt V] ...`
+    public var usageLine: String {
+        var parts = ["replaceme", name]
+        for p in positionals { parts.append(p.optional ? "[<\(p.name)>]" : "<\(p.name)>") }
+        for o in options {
+            parts.append(o.valueName.map { "[--\(o.name) \($0)]" } ?? "[--\(o.name)]")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    public var helpText: String {
+        var s = "OVERVIEW: \(summary)\n\nUSAGE: \(usageLine)\n"
+        if !positionals.isEmpty {
+            s += "\nARGUMENTS:\n"
+            for p in positionals { s += Self.row("<\(p.name)>", p.help) }
+        }
+        s += "\nOPTIONS:\n"
+        for o in options {
+            let left = o.valueName.map { "--\(o.name) <\($0)>" } ?? "--\(o.name)"
+            s += Self.row(left, o.help + (o.defaultDescription.map { " (default: \($0))" } ?? ""))
+        }
+        s += Self.row("-h, --help", "Show help information.")
+        if !discussion.isEmpty { s += "\n" + discussion + (discussion.hasSuffix("\n") ? "" : "\n") }
+        return s
+    }
+
+    static func row(_ left: String, _ right: String) -> String {
+        let pad = left.count < 24 ? String(repeating: " ", count: 24 - left.count) : "\n" + String(repeating: " ", count: 26)
+        return "  " + left + pad + right + "\n"
+    }
+}

@@ -1,0 +1,1 @@
+// Llama layer — see DESIGN (layers). Placeholder so the target builds.

@@ -1,0 +1,1 @@
+// Pruning layer — see DESIGN (layers). Placeholder so the target builds.

@@ -1,0 +1,1 @@
+// SafeTensors layer — see DESIGN (layers). Placeholder so the target builds.

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Plain, obviously-correct twins of every fast kernel. Tests compare the fast paths against these;
+/// they are never used on a hot path once the fast versions exist. Same shapes and contracts as the fast ones.
+public enum ReferenceKernels {
+    /// C[M,N] (=|+=) A[M,K]·B[N,K]ᵀ, accumulated in Float32 in index order.
+    public static func sgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                             b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                             accumulate: Bool) {
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: Float = 0
+                for p in 0..<k { s += a[i * lda + p] * b[j * ldb + p] }
+                c[i * ldc + j] = accumulate ? c[i * ldc + j] + s : s
+            }
+        }
+    }
+
+    /// C[KX,NY] += X[R,KX]ᵀ·Y[R,NY] in Float64.
+    public static func accumulateXtY(rows: Int, kx: Int, ny: Int, x: UnsafePointer<Float>, ldx: Int,
+                                     y: UnsafePointer<Float>, ldy: Int, c: UnsafeMutablePointer<Double>) {
+        for r in 0..<rows {
+            for i in 0..<kx {
+                let xi = Double(x[r * ldx + i])
+                if xi == 0 { continue }
+                for j in 0..<ny { c[i * ny + j] += xi * Double(y[r * ldy + j]) }
+            }
+        }
+    }
+
+    public static func rmsNorm(rows: Int, dim: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               eps: Float, y: UnsafeMutablePointer<Float>) {
+        for t in 0..<rows {
+            var ss: Float = 0
+            for i in 0..<dim { ss += x[t * dim + i] * x[t * dim + i] }
+            let r = 1 / (ss / Float(dim) + eps).squareRoot()
+            for i in 0..<dim { y[t * dim + i] = weight[i] * (x[t * dim + i] * r) }
+        }
+    }
+
+    public static func rope(rows: Int, heads: Int, headDim: Int, x: UnsafeMutablePointer<Float>,
+                            cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+        let half = headDim / 2
+        for t in 0..<rows {
+            for h in 0..<heads {
+                let base = x + t * heads * headDim + h * headDim
+                for j in 0..<half {
+                    let a = base[j], b = base[j + half]
+                    let c = cos[t * half + j], s = sin[t * half + j]
+                    base[j] = a * c - b * s
+                    base[j + half] = b * c + a * s
+                }
+            }
+        }
+    }
+
+    public static func causalAttention(seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
+                                       q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                       out: UnsafeMutablePointer<Float>) {
+        let group = heads / kvHeads
+        let qStride = heads * headDim, kvStride = kvHeads * headDim
+        let scale = 1 / Float(headDim).squareRoot()
+        var scores = [Float](repeating: 0, count: seqLen)
+        for h in 0..<heads {
+            let kvh = h / group
+            for t in 0..<seqLen {
+                var mx = -Float.infinity
+                for s in 0...t {
+                    var d: Float = 0
+                    for j in 0..<headDim { d += q[t * qStride + h * headDim + j] * k[s * kvStride + kvh * headDim + j] }
+                    scores[s] = d * scale
+                    mx = max(mx, scores[s])
+                }
+                var sum: Float = 0
+                for s in 0...t { scores[s] = Foundation.exp(scores[s] - mx); sum += scores[s] }
+                for j in 0..<headDim {
+                    var acc: Float = 0
+                    for s in 0...t { acc += scores[s] * v[s * kvStride + kvh * headDim + j] }
+                    out[t * qStride + h * headDim + j] = acc / sum
+                }
+            }
+        }
+    }
+
+    public static func siluGate(count: Int, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                                out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count {
+            let g = gate[i]
+            out[i] = g / (1 + Foundation.exp(-g)) * up[i]
+        }
+    }
+
+    public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+}

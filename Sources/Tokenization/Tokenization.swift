@@ -1,0 +1,1 @@
+// Tokenization layer — see DESIGN (layers). Placeholder so the target builds.

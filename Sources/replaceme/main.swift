@@ -1,0 +1,3 @@
+import CLI
+
+CommandLineTool.runAndExit(CommandLine.arguments)
