@@ -40,6 +40,9 @@ public struct TensorWriteSource {
         guard info.dtype.isConvertibleToFloat else {
             throw SafeTensorsError.unsupportedDType(tensor: name, dtype: info.dtype, operation: "dtype conversion")
         }
+        guard dtype.isConvertibleToFloat else {
+            throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype, operation: "conversion from Float32")
+        }
         var source = floats(newName ?? name, shape: info.shape, dtype: dtype) { try checkpoint.floats(name) }
         source.didWrite = { checkpoint.releasePages(name) }
         return source
