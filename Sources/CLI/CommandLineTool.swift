@@ -21,6 +21,7 @@ public enum CommandLineTool {
 
     /// Runs the program on `arguments` (argv including the program name) and exits the process.
     public static func runAndExit(_ arguments: [String]) -> Never {
+        InterruptHandling.install()
         exit(run(Array(arguments.dropFirst()), context: .standard()))
     }
 

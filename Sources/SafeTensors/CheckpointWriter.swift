@@ -74,6 +74,8 @@ public struct CheckpointWriter {
         } catch {
             throw SafeTensorsError.writeFailed(path: tmp.path, reason: (error as NSError).localizedDescription)
         }
+        TemporaryOutputs.register(tmp)
+        defer { TemporaryOutputs.unregister(tmp) }
         do {
             var result = Result(directory: finalURL, weightFiles: [], otherFiles: [], tensorCount: tensors.count, tensorBytes: 0)
             var done = 0
