@@ -75,6 +75,23 @@ final class InspectConvertTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.tiny.appendingPathComponent("out").path))
     }
 
+    func testConvertOfACorruptCheckpointWritesNothing() throws {
+        let dir = try tempDir()
+        let input = dir.appendingPathComponent("in")
+        try FileManager.default.copyItem(at: Self.tiny, to: input)
+        let shard = input.appendingPathComponent("model-00003-of-00004.safetensors")
+        let bytes = try Data(contentsOf: shard)
+        try bytes.dropLast(10).write(to: shard)  // truncated: the last tensor runs past the end
+        let out = dir.appendingPathComponent("out")
+        for args in [["inspect", input.path], ["convert", input.path, out.path]] {
+            let r = OutputCapture.run(args)
+            XCTAssertEqual(r.code, 1, args[0])
+            XCTAssertTrue(r.stderr.hasPrefix("Error: \(shard.path): tensor '"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("past the end"), r.stderr)
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["in"], "nothing written")
+    }
+
     func testConvertUsageErrors() {
         let r = OutputCapture.run(["convert", Self.tiny.path, "/tmp/x", "--max-shard-size", "lots"])
         XCTAssertEqual(r.code, 64)
