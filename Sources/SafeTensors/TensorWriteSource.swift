@@ -96,6 +96,11 @@ public struct TensorWriteSource {
                 if dtype == .bf16 {
                     HalfConversion.floatToBF16(base + start, scratch, count: n)
                 } else {
+                    // Finite values from 65520 up would silently become ±Inf in float16.
+                    for i in start..<(start + n) where values[i].isFinite && abs(values[i]) >= 65520 {
+                        throw SafeTensorsError.invalidOutputTensor(
+                            tensor: tensor, reason: "element \(i) = \(values[i]) is outside the float16 range (±65504)")
+                    }
                     HalfConversion.floatToF16(base + start, scratch, count: n)
                 }
                 try sink(UnsafeRawBufferPointer(start: scratch, count: 2 * n))

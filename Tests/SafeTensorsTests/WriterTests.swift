@@ -148,6 +148,14 @@ final class WriterTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("tokenizer.json")), Data("{\"x\":1}".utf8))
     }
 
+    func testFloat16OverflowIsRefusedNamingTheTensor() throws {
+        let t = TensorWriteSource.floats("big", shape: [3], dtype: .f16) { [1, -65519, 70000] }
+        assertThrows(SafeTensorsError.self, try CheckpointWriter(output: dir.path("out")).write(tensors: [t])) {
+            if case .invalidOutputTensor("big", let reason) = $0 { return reason.contains("element 2") }; return false
+        }
+        XCTAssertEqual(dir.contents(), [])
+    }
+
     func testConvertedRoundsToNearestEvenAndKeepsNaN() throws {
         // f32 → bf16: 1 + 2^-8 is a tie (rounds to even: 1); 1 + 3·2^-8 rounds up; NaN stays NaN; Inf stays Inf.
         let values: [Float] = [1 + 1.0 / 256, 1 + 3.0 / 256, .nan, -.infinity, 3.4e38]
