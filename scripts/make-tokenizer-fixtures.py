@@ -35,6 +35,7 @@ Fixture tokenizers:
                      ignore_merges, 256-style reserved specials, Sequence[ByteLevel, TemplateProcessing] post-processor,
                      plus one vocabulary word with no merge path (only ignore_merges can produce it).
   llama3-legacy      llama3 with merges written as "a b" strings and ignore_merges false.
+  qwen2              llama3's model with Qwen2's layout: NFC normalizer, Split(Qwen2 regex: single digits).
   gpt2-prefix        trained here: ByteLevel(add_prefix_space true, use_regex true) pre-tokenizer.
   digits             trained here: Sequence[Digits(individual_digits true), ByteLevel] (the real SmolLM2 layout).
   split-<behaviour>  llama3's model with Sequence[Split(Regex "[ 0-9]", <behaviour>), ByteLevel(use_regex false)]
@@ -58,6 +59,8 @@ OUT = os.path.join(ROOT, "Tests", "TokenizationTests", "Fixtures")
 CACHE = os.environ.get("REPLACEME_CACHE", os.path.expanduser("~/.cache/replaceme"))
 LLAMA3_REGEX = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
                 "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
+# Qwen2's pattern: Llama-3's with single digits (\p{N} instead of \p{N}{1,3}).
+QWEN2_REGEX = LLAMA3_REGEX.replace("\\p{N}{1,3}", "\\p{N}")
 
 TEXTS = [
     "",
@@ -293,6 +296,10 @@ def main():
     legacy["model"]["ignore_merges"] = False
     legacy["model"]["merges"] = [" ".join(m) for m in legacy["model"]["merges"]]
     fixtures["llama3-legacy"] = legacy
+    qwen = copy.deepcopy(l3)
+    qwen["normalizer"] = {"type": "NFC"}
+    qwen["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = QWEN2_REGEX
+    fixtures["qwen2"] = qwen
 
     gpt2 = train_byte_level(pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True), 1200, ["<|endoftext|>"])
     gpt2["post_processor"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}

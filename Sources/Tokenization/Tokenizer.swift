@@ -124,6 +124,8 @@ public final class Tokenizer: @unchecked Sendable {
         return ids
     }
 
+    static let maxCachedWordBytes = 256
+
     private struct EncodeScratch {
         var symbols: [Int32] = []
         var wordIds: [Int32] = []
@@ -137,11 +139,13 @@ public final class Tokenizer: @unchecked Sendable {
         text.bytes.withUnsafeBufferPointer { p in
             for piece in text.pieces {
                 let word = UnsafeBufferPointer(rebasing: p[piece.range])
-                let h = WordCache.hash(word)
-                if cache.lookup(word, hash: h, into: &ids) { continue }
+                // Long words (whole lines when there is no pre-tokenizer) rarely repeat: not worth caching.
+                let cacheable = word.count <= Self.maxCachedWordBytes
+                let h = cacheable ? WordCache.hash(word) : 0
+                if cacheable && cache.lookup(word, hash: h, into: &ids) { continue }
                 scratch.wordIds.removeAll(keepingCapacity: true)
                 model.tokenize(word, byteLevel: modelMapsBytes, symbols: &scratch.symbols, into: &scratch.wordIds)
-                cache.insert(word, hash: h, ids: scratch.wordIds[...])
+                if cacheable { cache.insert(word, hash: h, ids: scratch.wordIds[...]) }
                 for id in scratch.wordIds { ids.append(Int(id)) }
             }
         }

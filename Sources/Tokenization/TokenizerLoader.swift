@@ -222,6 +222,7 @@ enum TokenizerLoader {
             } else if let r = p["pattern"]?["Regex"]?.stringValue {
                 if r == PatternScanner.gpt2Pattern { pattern = .scanner(.gpt2) }
                 else if r == PatternScanner.llama3Pattern { pattern = .scanner(.llama3) }
+                else if r == PatternScanner.qwen2Pattern { pattern = .scanner(.qwen2) }
                 else { pattern = .regex(try RegexMatcher(pattern: r, component: "\(path).pattern")) }
             } else {
                 throw missing("\(path).pattern", "{\"String\": ...} or {\"Regex\": ...}")
