@@ -14,6 +14,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case logitsNeedAllLayers(through: Int, layerCount: Int)
     /// A weight tensor holds NaN or ±Inf.
     case nonFiniteWeight(tensor: String, index: Int, value: Float)
+    /// The logits of batch row `row` are NaN or infinite.
+    case nonFiniteLogits(row: Int)
     /// Perplexity needs at least one full window.
     case textTooShort(tokens: Int, needed: Int, seqLen: Int)
 
@@ -33,6 +35,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "logits need all \(count) layers, but the forward pass stops after layer \(through)"
         case .nonFiniteWeight(let tensor, let index, let value):
             return "tensor '\(tensor)' holds a non-finite value (\(value)) at element \(index)"
+        case .nonFiniteLogits(let row):
+            return "the logits of row \(row) are not finite (NaN or Inf in the activations)"
         case .textTooShort(let tokens, let needed, let seqLen):
             return "the text has \(tokens) tokens, fewer than one window needs (\(needed) for --seq-len \(seqLen)); "
                 + "use a longer text or a smaller --seq-len"
