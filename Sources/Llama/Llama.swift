@@ -1,1 +1,0 @@
-// Llama layer — see DESIGN (layers). Placeholder so the target builds.
