@@ -1,1 +1,0 @@
-// SafeTensors layer — see DESIGN (layers). Placeholder so the target builds.
