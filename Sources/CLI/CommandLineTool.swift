@@ -9,6 +9,7 @@ public enum CommandLineTool {
     static let commands: [CommandSpec] = [
         InspectCommand.spec,
         BenchCommand.spec,
+        ConvertCommand.spec,
     ]
 
     static let overview = """
