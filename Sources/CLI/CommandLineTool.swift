@@ -10,6 +10,7 @@ public enum CommandLineTool {
         InspectCommand.spec,
         BenchCommand.spec,
         ConvertCommand.spec,
+        TokenizeCommand.spec,
     ]
 
     static let overview = """

@@ -121,7 +121,7 @@ final class BPEModel: @unchecked Sendable {
 
     /// Merge loop for short words: scan all adjacent pairs for the lowest rank (leftmost wins ties), merge it,
     /// repeat. O(n²) but allocation-free and fastest for typical words.
-    private func mergeByScanning(_ s: inout [Int32]) {
+    func mergeByScanning(_ s: inout [Int32]) {
         let kept = s.withUnsafeMutableBufferPointer { p -> Int in
             var n = p.count
             while n > 1 {
@@ -147,7 +147,7 @@ final class BPEModel: @unchecked Sendable {
     /// Merge loop for long words (a whole line when there is no pre-tokenizer): HF's algorithm, a min-heap of
     /// (rank, position) over a doubly linked list of symbols, with stale entries skipped at pop time.
     /// Equivalent to `mergeByScanning`, O(n log n).
-    private func mergeWithHeap(_ s: inout [Int32]) {
+    func mergeWithHeap(_ s: inout [Int32]) {
         let n = s.count
         var next = (0..<n).map { Int32($0 + 1) }   // [n]; n means none
         var prev = (0..<n).map { Int32($0 - 1) }   // [n]; -1 means none

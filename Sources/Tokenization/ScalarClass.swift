@@ -34,13 +34,14 @@ struct ScalarClass: OptionSet, Sendable {
     /// Rust's `char::is_whitespace` (White_Space), used by added-token lstrip/rstrip.
     static func isWhitespace(_ v: UInt32) -> Bool { of(v).contains(.whitespace) }
 
-    /// Rust's `char::is_alphanumeric() || c == '_'` (Alphabetic or Numeric), used by `single_word`.
+    /// A word character for added tokens' `single_word` (HF checks with Rust regex `\w`):
+    /// Alphabetic, marks (Mn Mc Me), decimal digits (Nd), connector punctuation (Pc) and Join_Control.
     static func isWordCharacter(_ v: UInt32) -> Bool {
-        if v == 0x5F { return true }
+        if v == 0x200C || v == 0x200D { return true }
         guard let s = Unicode.Scalar(v) else { return false }
         if s.properties.isAlphabetic { return true }
         switch s.properties.generalCategory {
-        case .decimalNumber, .letterNumber, .otherNumber: return true
+        case .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .connectorPunctuation: return true
         default: return false
         }
     }
