@@ -24,6 +24,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case outputExists(path: String)
     /// The output directory is the input directory or inside it.
     case outputInsideInput(output: String, input: String)
+    /// `--seq-len` exceeds the model's context length.
+    case sequenceTooLong(seqLen: Int, maxPositions: Int)
     /// A tensor has a shape or dtype the pruning step cannot handle.
     case unsupportedTensor(name: String, reason: String)
     /// Inconsistent sizes handed to an accumulator or folder (programming or checkpoint error).
@@ -60,6 +62,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
             return "output '\(path)' already exists; choose another path or pass --force to replace it"
         case let .outputInsideInput(output, input):
             return "output '\(output)' is inside the input checkpoint '\(input)'; write it elsewhere"
+        case let .sequenceTooLong(seqLen, maxPositions):
+            return "--seq-len \(seqLen) exceeds the model's context length (\(maxPositions) positions)"
         case let .unsupportedTensor(name, reason):
             return "tensor '\(name)': \(reason)"
         case let .shapeMismatch(what, expected, actual):

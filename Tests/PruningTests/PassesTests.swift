@@ -104,4 +104,22 @@ final class PassesTests: XCTestCase {
         XCTAssertLessThan(fit.relativeResidual, 1e-4)
         XCTAssertLessThan(fit.identityRelativeResidual, 1e-6)
     }
+
+    /// Activations that overflow Float32 give a specific error naming the layer, from either pass.
+    func testOverflowingActivationsNameTheLayer() throws {
+        let weights = InMemoryWeights.random(geometry: Self.geometry)
+        weights.layers[3].down = weights.layers[3].down.map { $0 * 1e37 }
+        weights.layers[3].up = weights.layers[3].up.map { $0 * 1e10 }
+        let model = try LlamaModel(source: weights, residency: .cached)
+        let cal = try calibration()
+        XCTAssertThrowsError(try DistanceProfiler.profile(model: model, calibration: cal, maxN: 2, tokens: .last)) {
+            guard case .nonFinite(_, let layer)? = $0 as? PruningError else { return XCTFail("\($0)") }
+            XCTAssertEqual(layer, 3)
+        }
+        XCTAssertThrowsError(try StatisticsCollector.collect(model: model, calibration: cal, spans: [Span(start: 4, count: 1)])) {
+            guard case .nonFinite(_, let layer)? = $0 as? PruningError else { return XCTFail("\($0)") }
+            XCTAssertEqual(layer, 3)
+            XCTAssertTrue("\($0)".contains("layer 3"))
+        }
+    }
 }
