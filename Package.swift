@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
     ]
 )
