@@ -76,7 +76,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// The token string of `id` (added tokens first, then the model vocabulary), or nil for an unknown id.
     public func token(for id: Int) -> String? {
-        guard let b = tokenBytes(Int32(truncatingIfNeeded: id)), id >= 0, id <= Int(Int32.max) else { return nil }
+        guard id >= 0, id <= Int(Int32.max), let b = tokenBytes(Int32(id)) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
 
