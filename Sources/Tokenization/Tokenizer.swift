@@ -23,6 +23,8 @@ public final class Tokenizer: @unchecked Sendable {
     let addedById: [Int32: AddedVocabulary.Token]
 
     /// The beginning-of-sequence id: tokenizer_config.json's `bos_token`, else the template's first prefix id.
+    /// It names the token only: whether `encode` adds it is the post-processor's decision (SmolLM2's adds
+    /// nothing, although its config names `<|im_start|>` as bos_token).
     public let bosTokenId: Int?
     /// The end-of-sequence id: tokenizer_config.json's `eos_token`, else the template's last suffix id, else
     /// the first of `</s>`, `<|end_of_text|>`, `<|endoftext|>` present among the added tokens.
