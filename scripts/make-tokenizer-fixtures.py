@@ -7,7 +7,7 @@ What it writes (all from Hugging Face `tokenizers` / `transformers`, the referen
   Fixtures/<name>/tokenizer.json (+ tokenizer_config.json)  one directory per fixture tokenizer
   Fixtures/texts.json                                       the golden texts (list of strings): TEXTS below, one
                                                             long line, 300 seeded random stress texts
-  Fixtures/goldens.json                                     {name: {"ids", "ids_plain", "decoded", "decoded_skip"}}
+  Fixtures/<name>/goldens.json                              {"ids", "ids_plain", "decoded", "decoded_skip"}
       ids          encode(text, add_special_tokens=True).ids   for every text
       ids_plain    encode(text, add_special_tokens=False).ids
       decoded      decode(ids, skip_special_tokens=False)
@@ -25,6 +25,7 @@ Fixture tokenizers:
                      TemplateProcessing "<s> $A", merges as legacy "a b" strings, extra added tokens exercising
                      lstrip / rstrip / single_word / normalized, and a vocabulary holding both "é" and "e\u0301".
   llama2-unk         llama2-prepend without byte_fallback (unknown characters become a fused <unk>).
+  llama2-unk-nofuse  llama2-unk with fuse_unk false (one <unk> per unknown character).
   llama2-config      llama2-prepend with post_processor null and a tokenizer_config.json asking for BOS and EOS
                      (goldens: the template transformers 4.x LlamaTokenizerFast rebuilds from the config, run by
                      `tokenizers`; transformers 5 rebuilds the whole pipeline and is no reference for tokenizer.json).
@@ -79,6 +80,7 @@ TEXTS = [
     "Special tokens inside text: <s>hello</s> and <|endoftext|> then <|im_start|>user\nhi<|im_end|>",
     "<|begin_of_text|>Llama three <|eot_id|> specials <|end_of_text|>",
     "Adjacent<s></s><s>tokens</s>",
+    "Overlapping added tokens: </s></s></s>x s>x </s>x <s></s></s>",
     "Unicode spaces:\u00a0nbsp\u3000ideographic\u2028line-sep\u0085nel\u000bvt\u000cff end",
     "Numbers in scripts: ١٢٣ ४५६ １２３ Ⅻ ½ ² ³ x²",
     "Việt Nam, Ελληνικά, русский язык, العربية, हिन्दी",
@@ -176,7 +178,10 @@ def train_sentencepiece_style():
     extra = [("<mask>", dict(lstrip=True, rstrip=False, single_word=False, normalized=False, special=True)),
              ("[SEP]", dict(lstrip=False, rstrip=True, single_word=False, normalized=False, special=True)),
              ("hello", dict(lstrip=False, rstrip=False, single_word=True, normalized=False, special=False)),
-             ("wonder", dict(lstrip=False, rstrip=False, single_word=False, normalized=True, special=False))]
+             ("wonder", dict(lstrip=False, rstrip=False, single_word=False, normalized=True, special=False)),
+             # leftmost-longest: "</s></s>" beats "</s>" at the same start; "</s>" beats "s>x", which starts later
+             ("</s></s>", dict(lstrip=False, rstrip=False, single_word=False, normalized=False, special=True)),
+             ("s>x", dict(lstrip=False, rstrip=False, single_word=False, normalized=False, special=False))]
     for content, flags in extra:
         if content not in vocab:
             vocab[content] = len(vocab)
@@ -283,6 +288,9 @@ def main():
     unk = copy.deepcopy(sp)
     unk["model"]["byte_fallback"] = False
     fixtures["llama2-unk"] = unk
+    nofuse = copy.deepcopy(unk)
+    nofuse["model"]["fuse_unk"] = False
+    fixtures["llama2-unk-nofuse"] = nofuse
     for scheme, split in [("first", False), ("always", True), ("never", False)]:
         m = copy.deepcopy(sp)
         m["normalizer"] = None
@@ -350,8 +358,9 @@ def main():
 
     with open(os.path.join(OUT, "texts.json"), "w", encoding="utf-8") as f:
         json.dump(texts, f, ensure_ascii=False, indent=1)
-    with open(os.path.join(OUT, "goldens.json"), "w", encoding="utf-8") as f:
-        json.dump(goldens, f, ensure_ascii=False, separators=(",", ":"))
+    for name, g in goldens.items():
+        with open(os.path.join(OUT, name, "goldens.json"), "w", encoding="utf-8") as f:
+            json.dump(g, f, ensure_ascii=False, separators=(",", ":"))
     print(f"wrote {len(goldens)} fixture tokenizers x {len(texts)} texts to {OUT}", file=sys.stderr)
 
 

@@ -79,9 +79,9 @@ enum PatternScanner {
     static func gpt2End(_ p: UnsafeBufferPointer<UInt8>, from i: Int, end: Int) -> Int {
         let c = contraction(p, at: i, end: end, caseInsensitive: false)
         if c > 0 { return i + c }
-        let (cls, n) = classAt(p, i)
+        // ' ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+': an optional ' ' then a run of one class.
         var start = i
-        var first = cls
+        var (first, _) = classAt(p, i)
         if p[i] == 0x20 && i + 1 < end {
             let (next, _) = classAt(p, i + 1)
             if !next.contains(.whitespace) { start = i + 1; first = next }
@@ -89,7 +89,7 @@ enum PatternScanner {
         if first.contains(.letter) { return run(p, from: start, end: end) { $0.contains(.letter) } }
         if first.contains(.number) { return run(p, from: start, end: end) { $0.contains(.number) } }
         if !first.contains(.whitespace) { return run(p, from: start, end: end, isOther) }
-        _ = n
+        // \s+(?!\S)|\s+
         return whitespaceEnd(p, from: i, end: end)
     }
 
