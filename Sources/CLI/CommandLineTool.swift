@@ -8,7 +8,9 @@ public enum CommandLineTool {
     /// Every subcommand, in the order `--help` lists them. Each lives in `Commands/<Name>Command.swift`.
     static let commands: [CommandSpec] = [
         InspectCommand.spec,
+        BenchCommand.spec,
         ConvertCommand.spec,
+        TokenizeCommand.spec,
     ]
 
     static let overview = """

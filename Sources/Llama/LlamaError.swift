@@ -1,6 +1,7 @@
 import SafeTensors
 
-/// Errors of the Llama layer: config.json problems and checkpoint/config disagreements. Each names the file,
+/// Errors of the Llama layer: config.json problems, checkpoint/config disagreements, bad weights and bad
+/// forward-pass requests. Each names the file,
 /// key or tensor, with what was expected and what was found.
 public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case cannotReadConfig(file: String, reason: String)
@@ -13,6 +14,29 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(tensor: String, file: String, expected: [Int], actual: [Int], hint: String)
     case unexpectedTensor(tensor: String, file: String, reason: String)
     case invalidLayerSelection(reason: String)
+
+    /// A forward pass got no samples.
+    case emptyBatch
+    /// Sample `sample` has no tokens.
+    case emptySample(sample: Int)
+    /// Sample `sample` is longer than `max_position_embeddings`.
+    case sequenceTooLong(sample: Int, length: Int, maxPositions: Int)
+    /// A token id outside `0..<vocabSize`.
+    case tokenOutOfRange(sample: Int, position: Int, token: Int32, vocabSize: Int)
+    /// `through` layer outside `0..<layerCount`.
+    case layerOutOfRange(layer: Int, layerCount: Int)
+    /// Logits were requested from a forward pass that stops before the last layer.
+    case logitsNeedAllLayers(through: Int, layerCount: Int)
+    /// A weight tensor holds NaN or ±Inf.
+    case nonFiniteWeight(tensor: String, index: Int, value: Float)
+    /// The logits of batch row `row` are NaN or infinite.
+    case nonFiniteLogits(row: Int)
+    /// Perplexity needs at least one full window.
+    case textTooShort(tokens: Int, needed: Int, seqLen: Int)
+    /// A rope type the forward pass does not implement.
+    case unsupportedRopeType(file: String, ropeType: String)
+    /// An MLP activation other than SiLU.
+    case unsupportedActivation(file: String, activation: String)
 
     public var description: String {
         switch self {
@@ -36,6 +60,29 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "\(f): unexpected tensor '\(t)': \(r)"
         case .invalidLayerSelection(let r):
             return "invalid layer selection: \(r)"
+        case .emptyBatch:
+            return "forward pass called with no samples"
+        case .emptySample(let s):
+            return "sample \(s) has no tokens"
+        case .sequenceTooLong(let s, let n, let maxPositions):
+            return "sample \(s) has \(n) tokens, more than the model's max_position_embeddings (\(maxPositions))"
+        case .tokenOutOfRange(let s, let p, let token, let vocab):
+            return "token id \(token) at position \(p) of sample \(s) is outside the vocabulary (0..<\(vocab))"
+        case .layerOutOfRange(let layer, let count):
+            return "layer \(layer) does not exist: the model has layers 0...\(count - 1)"
+        case .logitsNeedAllLayers(let through, let count):
+            return "logits need all \(count) layers, but the forward pass stops after layer \(through)"
+        case .nonFiniteWeight(let tensor, let index, let value):
+            return "tensor '\(tensor)' holds a non-finite value (\(value)) at element \(index)"
+        case .nonFiniteLogits(let row):
+            return "the logits of row \(row) are not finite (NaN or Inf in the activations)"
+        case .textTooShort(let tokens, let needed, let seqLen):
+            return "the text has \(tokens) tokens, fewer than one window needs (\(needed) for --seq-len \(seqLen)); "
+                + "use a longer text or a smaller --seq-len"
+        case .unsupportedRopeType(let f, let t):
+            return "\(f): rope type '\(t)' is not supported (supported: default, llama3)"
+        case .unsupportedActivation(let f, let a):
+            return "\(f): hidden_act '\(a)' is not supported (supported: silu)"
         }
     }
 }

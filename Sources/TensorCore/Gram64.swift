@@ -1,13 +1,16 @@
 /// Float64 statistics for least-squares solves, from Float32 rows.
 ///
-/// PLACEHOLDER IMPLEMENTATION (naive) — replaced by the blocked parallel version; signatures are the contract.
+/// `C += Xᵀ·Y` is a product whose reduction runs over the rows of X and Y, so packing reads both row by row
+/// and widens to Float64 on the way (see `WidenedColumnSource`); the packed, blocked Float64 micro-kernel of
+/// `Gemm64` does the rest, the output split across threads.
 public enum Gram64 {
     /// `G += Xᵀ·X` accumulated in Float64.
     /// X: [R, K] Float32 row-major with stride `ldx ≥ K`; G: [K, K] Float64 row-major (full, symmetric).
     public static func accumulateXtX(
-        rows: Int, cols: Int, x: UnsafePointer<Float>, ldx: Int, g: UnsafeMutablePointer<Double>
+        rows: Int, cols: Int, x: UnsafePointer<Float>, ldx: Int, g: UnsafeMutablePointer<Double>,
+        threads: Int = Parallel.defaultThreads, path: KernelPath = .active
     ) {
-        ReferenceKernels.accumulateXtY(rows: rows, kx: cols, ny: cols, x: x, ldx: ldx, y: x, ldy: ldx, c: g)
+        accumulateXtY(rows: rows, kx: cols, ny: cols, x: x, ldx: ldx, y: x, ldy: ldx, c: g, threads: threads, path: path)
     }
 
     /// `C += Xᵀ·Y` accumulated in Float64.
@@ -16,8 +19,22 @@ public enum Gram64 {
         rows: Int, kx: Int, ny: Int,
         x: UnsafePointer<Float>, ldx: Int,
         y: UnsafePointer<Float>, ldy: Int,
-        c: UnsafeMutablePointer<Double>
+        c: UnsafeMutablePointer<Double>,
+        threads: Int = Parallel.defaultThreads, path: KernelPath = .active
     ) {
-        ReferenceKernels.accumulateXtY(rows: rows, kx: kx, ny: ny, x: x, ldx: ldx, y: y, ldy: ldy, c: c)
+        if rows <= 0 || kx <= 0 || ny <= 0 { return }
+        let workers = 2.0 * Double(rows) * Double(kx) * Double(ny) < 2e6 ? 1 : max(1, threads)
+        let splitN = ny >= kx
+        let ranges = Parallel.split(splitN ? ny : kx, parts: workers, granule: splitN ? 32 : 6 * 8)
+        let sx = SharedPointer(x), sy = SharedPointer(y), sc = DisjointPointer(c)
+        let kernel = path.kernels.gramXtY
+        Parallel.forEach(ranges.count, threads: workers) { t in
+            let r = ranges[t]
+            if splitN {
+                kernel(rows, kx, r.count, sx.base, ldx, sy.base + r.lowerBound, ldy, sc.base + r.lowerBound, ny)
+            } else {
+                kernel(rows, r.count, ny, sx.base + r.lowerBound, ldx, sy.base, ldy, sc.base + r.lowerBound * ny, ny)
+            }
+        }
     }
 }

@@ -21,9 +21,9 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `defaultThreads` workers (inline when one).
-    public static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
-        if chunks <= 1 || defaultThreads == 1 {
+    /// Runs `body(chunk)` for chunk in 0..<chunks, on up to `threads` workers (inline when one).
+    public static func forEach(_ chunks: Int, threads: Int = defaultThreads, _ body: (Int) -> Void) {
+        if chunks <= 1 || threads <= 1 {
             for i in 0..<chunks { body(i) }
             return
         }
@@ -31,6 +31,22 @@ public enum Parallel {
             let box = UncheckedBox(body)
             DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
         }
+    }
+
+    /// Splits `0..<count` into `parts` contiguous ranges whose bounds (except the last) are multiples of
+    /// `granule`, as equal as that allows. Empty ranges are dropped.
+    public static func split(_ count: Int, parts: Int, granule: Int = 1) -> [Range<Int>] {
+        let units = (count + granule - 1) / granule
+        let p = max(1, min(parts, units))
+        var out: [Range<Int>] = []
+        var start = 0
+        for i in 0..<p {
+            let endUnits = units * (i + 1) / p
+            let end = min(count, endUnits * granule)
+            if end > start { out.append(start..<end) }
+            start = end
+        }
+        return out
     }
 }
 

@@ -1,0 +1,94 @@
+import Foundation
+import TensorCore
+
+/// `replaceme bench gemm [--threads N] [--shapes M,K,N;…] [--min-time S] [--json]`: Float32 GEMM speed
+/// (`C = A·Bᵀ`, B in [out, in] layout) in GFLOP/s on the issue's shapes. `scripts/bench-gemm.sh` runs it next
+/// to numpy/OpenBLAS and prints the ratio.
+enum BenchCommand {
+    /// (M, K, N) of the benchmark: the SmolLM2/LLaMA projection shapes at 2048 tokens, and two decode-like ones.
+    static let defaultShapes: [(m: Int, k: Int, n: Int)] = [
+        (2048, 576, 1536), (2048, 1536, 576), (2048, 576, 49152), (2048, 2048, 5632),
+        (2048, 4096, 4096), (2048, 4096, 14336), (1, 4096, 4096), (7, 4096, 4096),
+    ]
+
+    static let spec = CommandSpec(
+        name: "bench",
+        summary: "Measure kernel speed (GFLOP/s); 'gemm' is the Float32 C = A·Bᵀ product.",
+        discussion: """
+        Each shape runs once to warm up, then repeatedly for at least --min-time seconds; the best run is
+        reported. The kernel path (REPLACEME_KERNELS to force one) and the CPU features are printed.
+        Compare with numpy/OpenBLAS: scripts/bench-gemm.sh.
+        """,
+        positionals: [.init("kernel", "What to measure: gemm.")],
+        options: [
+            .value("threads", "N", "Worker threads.", default: "REPLACEME_THREADS or all cores"),
+            .value("shapes", "LIST", "Shapes as M,K,N separated by ';'.", default: "the issue's eight shapes"),
+            .value("min-time", "S", "Minimum seconds of timed runs per shape.", default: "1"),
+            .flag("json", "Print machine-readable JSON."),
+        ],
+        run: { args, context in
+            guard args.positional(0) == "gemm" else {
+                throw UsageError("unknown benchmark '\(args.positional(0) ?? "")' (expected: gemm)", spec: args.spec)
+            }
+            let threads = try args.int("threads", in: 1...1024) ?? Parallel.defaultThreads
+            let minTime = try args.double("min-time", in: 0...3600) ?? 1
+            let shapes = try args.string("shapes").map { try parseShapes($0, spec: args.spec) } ?? defaultShapes
+            var rows: [[String: Any]] = []
+            if !args.flag("json") {
+                context.print("kernel path: \(KernelPath.active.rawValue) (CPU: \(CPUFeatures.current)), threads: \(threads)")
+                context.print("     M      K      N   GFLOP/s   best ms")
+            }
+            for s in shapes {
+                let best = measure(m: s.m, k: s.k, n: s.n, threads: threads, minTime: minTime)
+                let gflops = 2 * Double(s.m) * Double(s.k) * Double(s.n) / best / 1e9
+                rows.append(["m": s.m, "k": s.k, "n": s.n, "threads": threads, "seconds": best, "gflops": gflops])
+                if !args.flag("json") {
+                    context.print(String(format: "%6d %6d %6d %9.1f %9.3f", s.m, s.k, s.n, gflops, best * 1e3))
+                }
+            }
+            if args.flag("json") {
+                try context.printJSON(["path": KernelPath.active.rawValue, "cpu": CPUFeatures.current.description,
+                                       "threads": threads, "results": rows])
+            }
+            return 0
+        })
+
+    static func parseShapes(_ text: String, spec: CommandSpec) throws -> [(m: Int, k: Int, n: Int)] {
+        try text.split(separator: ";").map { item in
+            let v = item.split(separator: ",").compactMap { Int(String($0).trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 3, v.allSatisfy({ $0 >= 1 }) else {
+                throw UsageError("option '--shapes': '\(item)' is not M,K,N with positive integers", spec: spec)
+            }
+            return (v[0], v[1], v[2])
+        }
+    }
+
+    /// Best wall time of `C = A·Bᵀ` over repeated runs lasting at least `minTime` seconds (at least 3 runs).
+    static func measure(m: Int, k: Int, n: Int, threads: Int, minTime: Double) -> Double {
+        var rng = SystemRandomNumberGenerator()
+        let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &rng) }  // A: [M, K]
+        let b = (0..<(n * k)).map { _ in Float.random(in: -1...1, using: &rng) }  // B: [N, K]
+        var c = [Float](repeating: 0, count: m * n)                                  // C: [M, N]
+        var best = Double.infinity
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    let cBase = pc.baseAddress!
+                    func run() {
+                        Gemm.sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k,
+                                   c: cBase, ldc: n, threads: threads)
+                    }
+                    run()
+                    var total = 0.0, count = 0
+                    while total < minTime || count < 3 {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        run()
+                        let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                        best = min(best, dt); total += dt; count += 1
+                    }
+                }
+            }
+        }
+        return best
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import SafeTensors
+import TensorCore
+
+/// A `LlamaWeightSource` over a memory-mapped Hugging Face checkpoint directory (single file or sharded).
+///
+/// Nothing is read at open time but headers and config.json. Each request converts just the tensors it needs
+/// to Float32 (F32, F16 or BF16 on disk), checks shape and finiteness (errors name the tensor), and then drops
+/// the tensor's file pages from the resident set, so streaming a model larger than RAM keeps memory flat.
+/// The embedding is read row by row (only the rows of the batch's tokens); the head in row ranges.
+public final class CheckpointWeights: LlamaWeightSource {
+    /// The opened checkpoint (config and weights already checked against each other: names and shapes).
+    public let checkpoint: LlamaCheckpoint
+    public let geometry: LlamaGeometry
+    public let biasLayout: LayerBiasLayout
+    /// `lm_head.weight`, or the embedding when tied.
+    let headName: String
+    var tensors: SafeTensorsCheckpoint { checkpoint.weights }
+
+    public convenience init(directory: URL) throws {
+        try self.init(checkpoint: LlamaCheckpoint(directory: directory))
+    }
+
+    public init(checkpoint: LlamaCheckpoint) throws {
+        self.checkpoint = checkpoint
+        self.geometry = try LlamaGeometry(config: checkpoint.config)
+        self.biasLayout = LayerBiasLayout(config: checkpoint.config)
+        self.headName = checkpoint.outputProjectionName
+    }
+
+    public func loadLayer(_ layer: Int, into w: inout LayerWeights) throws {
+        let g = geometry, d = g.hiddenSize, i = g.intermediateSize, qw = g.queryWidth, kw = g.kvWidth
+        func read(_ part: WeightName.LayerPart, _ shape: [Int], _ dst: inout [Float]) throws {
+            let name = WeightName.layer(layer, part)
+            try dst.withUnsafeMutableBufferPointer { try convert(name, shape: shape, into: $0) }
+        }
+        func readBias(_ part: WeightName.LayerPart, _ count: Int, _ dst: inout [Float]?) throws {
+            guard var b = dst else { return }
+            dst = nil
+            try read(part, [count], &b)
+            dst = b
+        }
+        try read(.inputNorm, [d], &w.inputNorm)
+        try read(.qProj, [qw, d], &w.q)
+        try read(.kProj, [kw, d], &w.k)
+        try read(.vProj, [kw, d], &w.v)
+        try read(.oProj, [d, qw], &w.o)
+        try read(.postAttentionNorm, [d], &w.postAttentionNorm)
+        try read(.gateProj, [i, d], &w.gate)
+        try read(.upProj, [i, d], &w.up)
+        try read(.downProj, [d, i], &w.down)
+        try readBias(.qProjBias, qw, &w.qBias)
+        try readBias(.kProjBias, kw, &w.kBias)
+        try readBias(.vProjBias, kw, &w.vBias)
+        try readBias(.oProjBias, d, &w.oBias)
+        try readBias(.gateProjBias, i, &w.gateBias)
+        try readBias(.upProjBias, i, &w.upBias)
+        try readBias(.downProjBias, d, &w.downBias)
+    }
+
+    public func gatherEmbeddings(_ tokens: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) throws {
+        let d = geometry.hiddenSize
+        for (t, id) in tokens.enumerated() {
+            try convertRows(WeightName.embedTokens, rows: Int(id)..<(Int(id) + 1), into: out + t * d)
+        }
+        tensors.releasePages(WeightName.embedTokens)
+    }
+
+    public func loadFinalNorm() throws -> [Float] {
+        var w = [Float](repeating: 0, count: geometry.hiddenSize)
+        try w.withUnsafeMutableBufferPointer { try convert(WeightName.finalNorm, shape: [geometry.hiddenSize], into: $0) }
+        return w
+    }
+
+    public func loadHeadRows(_ rows: Range<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        try convertRows(headName, rows: rows, into: out)
+        tensors.releasePages(headName)
+    }
+
+    // MARK: conversion
+
+    /// Whole tensor → Float32 into `dst` (exactly its element count), checked, then its pages released.
+    /// (Presence and shape were checked when the checkpoint was opened.)
+    func convert(_ name: String, shape: [Int], into dst: UnsafeMutableBufferPointer<Float>) throws {
+        try tensors.floats(name, into: dst)
+        tensors.releasePages(name)
+        try FiniteCheck.require(dst.baseAddress!, count: dst.count, tensor: name, offset: 0)
+    }
+
+    /// Rows `rows` of a [N, D] tensor → Float32 into out: [rows.count, D], checked.
+    func convertRows(_ name: String, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) throws {
+        let d = geometry.hiddenSize
+        let info = try tensors.tensorInfo(name)
+        let count = rows.count * d
+        try tensors.withRawBytes(name) { raw in
+            let size = info.dtype.bitSize / 8
+            let src = raw.baseAddress! + rows.lowerBound * d * size
+            switch info.dtype {
+            case .f32: UnsafeMutableRawPointer(out).copyMemory(from: src, byteCount: count * 4)
+            case .bf16: HalfConversion.bf16ToFloat(src, out, count: count)
+            case .f16: HalfConversion.f16ToFloat(src, out, count: count)
+            default:
+                throw SafeTensorsError.unsupportedDType(tensor: name, dtype: info.dtype, operation: "conversion to Float32")
+            }
+        }
+        try FiniteCheck.require(out, count: count, tensor: name, offset: rows.lowerBound * d)
+    }
+}

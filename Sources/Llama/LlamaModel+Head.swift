@@ -1,0 +1,49 @@
+import TensorCore
+
+extension LlamaModel {
+    /// Vocabulary rows of the head processed per tile column block.
+    var vocabChunk: Int {
+        let v = geometry.vocabSize
+        return residency == .cached ? min(v, 8192) : min(v, max(1024, (1 << 24) / geometry.hiddenSize))
+    }
+
+    /// Batch rows per logits tile.
+    static let logitsRowBlock = 512
+
+    /// logits = RMSNorm_final(L_{L-1})·W_headᵀ, tile by tile into `sink`; reads `workspace.input` (= L_{L-1}).
+    /// Outer loop over vocabulary chunks (each head chunk converted once), inner loop over row blocks.
+    func computeLogits(batch: ForwardBatch, sink: LogitsSink) throws {
+        let g = geometry, ws = workspace
+        let rows = batch.rows, d = g.hiddenSize, vocab = g.vocabSize
+        let normed = ws.normed.reserve(rows * d)                        // [R, D]
+        applyFinalNorm(rows: rows, x: ws.input.pointer, y: normed)
+        if residency == .cached && headCache == nil {
+            var h = [Float](repeating: 0, count: vocab * d)
+            try h.withUnsafeMutableBufferPointer { try source.loadHeadRows(0..<vocab, into: $0.baseAddress!) }
+            headCache = h
+        }
+        let vChunk = vocabChunk, rBlock = min(rows, Self.logitsRowBlock)
+        let tile = ws.logits.reserve(rBlock * vChunk)                   // [rowBlock, vocabChunk]
+        var v0 = 0
+        while v0 < vocab {
+            let vc = min(vChunk, vocab - v0)
+            let body = { (head: UnsafePointer<Float>) throws in          // head: [vc, D]
+                var r0 = 0
+                while r0 < rows {
+                    let rc = min(rBlock, rows - r0)
+                    Gemm.sgemm(m: rc, n: vc, k: d, a: normed + r0 * d, lda: d, b: head, ldb: d, c: tile, ldc: vc)
+                    try sink.consume(rows: r0..<(r0 + rc), vocab: v0..<(v0 + vc), logits: tile, stride: vc)
+                    r0 += rc
+                }
+            }
+            if let headCache {
+                try headCache.withUnsafeBufferPointer { try body($0.baseAddress! + v0 * d) }
+            } else {
+                let buffer = ws.head.reserve(vc * d)
+                try source.loadHeadRows(v0..<(v0 + vc), into: buffer)
+                try body(buffer)
+            }
+            v0 += vc
+        }
+    }
+}

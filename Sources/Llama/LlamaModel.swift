@@ -1,0 +1,158 @@
+import Foundation
+import TensorCore
+
+/// The LLaMA-family decoder (LLaMA, Qwen2-style biases, explicit head_dim, GQA, llama3 rope), whole-sequence
+/// prefill on the CPU in Float32, computing what Hugging Face `LlamaForCausalLM` computes in fp32.
+///
+/// Layer streaming: `forward` pushes ALL samples of a batch through layer k before layer k+1 and needs only
+/// layer k's weights meanwhile. With `.streaming` residency each layer is converted to Float32 from the source
+/// when needed and dropped after use (peak ≈ one layer of Float32 weights + head chunk + activations), so a
+/// checkpoint larger than RAM in Float32 still runs. With `.cached` residency converted layers are kept for
+/// later calls (faster when the whole model fits comfortably).
+///
+/// The model (per sample, positions t = 0..T−1):
+/// ```
+/// L_{-1} = E[tokens]                                  E: [V, D]
+/// for k in 0..<L:  (see LayerWeights)  Y_k = L_{k-1} + Attn_k(…),  M_k = MLP_k(…),  L_k = Y_k + M_k
+/// logits = RMSNorm_final(L_{L-1}) · W_headᵀ           W_head: [V, D] (lm_head, or E when tied)
+/// ```
+/// Not thread-safe: one forward at a time per instance.
+public final class LlamaModel {
+    /// Whether converted layer weights are kept between uses.
+    public enum Residency: String, Sendable, Equatable {
+        case streaming, cached
+    }
+
+    public let geometry: LlamaGeometry
+    public let residency: Residency
+    let source: LlamaWeightSource
+    /// RMSNorm_final weight: [D].
+    let finalNorm: [Float]
+    /// Converted layers kept in `.cached` residency (filled lazily).
+    var layerCache: [LayerWeights?]
+    /// The reused layer buffer of `.streaming` residency (allocated on first use).
+    var streamedLayer: LayerWeights?
+    /// The whole head [V, D] in `.cached` residency (loaded lazily).
+    var headCache: [Float]?
+    let workspace = ForwardWorkspace()
+
+    /// - Parameter residency: nil chooses `automaticResidency`.
+    public init(source: LlamaWeightSource, residency: Residency? = nil) throws {
+        self.source = source
+        self.geometry = source.geometry
+        self.residency = residency ?? Self.automaticResidency(geometry: source.geometry, biases: source.biasLayout)
+        self.finalNorm = try source.loadFinalNorm()
+        self.layerCache = Array(repeating: nil, count: source.geometry.layerCount)
+    }
+
+    /// `.cached` when all layers and the head in Float32 take at most a quarter of physical memory,
+    /// else `.streaming`.
+    public static func automaticResidency(geometry g: LlamaGeometry, biases: LayerBiasLayout) -> Residency {
+        let elements = g.layerCount * g.layerElementCount(biases: biases) + g.vocabSize * g.hiddenSize
+        let bytes = Double(elements) * 4
+        return bytes <= Double(ProcessInfo.processInfo.physicalMemory) / 4 ? .cached : .streaming
+    }
+
+    /// Runs the batch through layers `0...through` (default: all), calling `observer` after each layer and,
+    /// when running through the last layer, handing the logits to `logits` tile by tile.
+    ///
+    /// - Parameters:
+    ///   - through: last layer to run (0-based, inclusive). Layers after it are not run (nor loaded).
+    ///   - observer: receives L_{k-1}, Y_k, M_k, L_k of every layer run (see `LayerStates`).
+    ///   - logits: receives `RMSNorm_final(L_{L-1})·W_headᵀ`; only allowed when `through` is the last layer.
+    ///   - progress: `(layers done, layers total)`.
+    public func forward(_ batch: ForwardBatch, through: Int? = nil, observer: LayerObserver? = nil,
+                        logits sink: LogitsSink? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
+        let g = geometry
+        let last = through ?? g.layerCount - 1
+        guard (0..<g.layerCount).contains(last) else {
+            throw LlamaError.layerOutOfRange(layer: last, layerCount: g.layerCount)
+        }
+        if sink != nil && last != g.layerCount - 1 {
+            throw LlamaError.logitsNeedAllLayers(through: last, layerCount: g.layerCount)
+        }
+        try validate(batch)
+
+        let rows = batch.rows, d = g.hiddenSize
+        let ws = workspace
+        let x = ws.input.reserve(rows * d)
+        try batch.tokens.withUnsafeBufferPointer { try source.gatherEmbeddings($0, into: x) }
+        prepareRope(maxLength: batch.maxLength)
+
+        for k in 0...last {
+            try withLayer(k) { w in runLayer(w, batch: batch) }
+            if let observer {
+                try observer.observe(LayerStates(
+                    layer: k, rows: rows, hiddenSize: d, sampleRows: batch.sampleRows,
+                    input: UnsafePointer(ws.input.pointer), attentionResidual: UnsafePointer(ws.attentionResidual.pointer),
+                    mlpOutput: UnsafePointer(ws.mlpOutput.pointer), output: UnsafePointer(ws.output.pointer)))
+            }
+            ws.advance()
+            progress?(k + 1, last + 1)
+        }
+        if let sink {
+            try computeLogits(batch: batch, sink: sink)
+        }
+    }
+
+    /// `y[r, :] = RMSNorm_final(x[r, :])` for r < rows; x, y: [rows, D] (may alias).
+    /// HF's last `hidden_states` entry is this applied to L_{L-1}.
+    public func applyFinalNorm(rows: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        finalNorm.withUnsafeBufferPointer { w in
+            Kernels.rmsNorm(rows: rows, dim: geometry.hiddenSize, x: x, weight: w.baseAddress!,
+                            eps: geometry.rmsNormEps, y: y)
+        }
+    }
+
+    /// Drops cached weights and activation buffers (the model stays usable).
+    public func releaseMemory() {
+        layerCache = Array(repeating: nil, count: geometry.layerCount)
+        streamedLayer = nil
+        headCache = nil
+        workspace.release()
+    }
+
+    /// Checks sample lengths and token ids.
+    func validate(_ batch: ForwardBatch) throws {
+        guard batch.sampleCount > 0 else { throw LlamaError.emptyBatch }
+        let g = geometry
+        for (s, range) in batch.sampleRows.enumerated() {
+            guard !range.isEmpty else { throw LlamaError.emptySample(sample: s) }
+            guard range.count <= g.maxPositions else {
+                throw LlamaError.sequenceTooLong(sample: s, length: range.count, maxPositions: g.maxPositions)
+            }
+            for r in range where batch.tokens[r] < 0 || Int(batch.tokens[r]) >= g.vocabSize {
+                throw LlamaError.tokenOutOfRange(sample: s, position: r - range.lowerBound, token: batch.tokens[r],
+                                                 vocabSize: g.vocabSize)
+            }
+        }
+    }
+
+    /// Calls `body` with layer k's Float32 weights, loading them as the residency dictates.
+    func withLayer(_ k: Int, _ body: (LayerWeights) throws -> Void) throws {
+        switch residency {
+        case .cached:
+            if layerCache[k] == nil {
+                var w = LayerWeights(geometry: geometry, biases: source.biasLayout)
+                try source.loadLayer(k, into: &w)
+                layerCache[k] = w
+            }
+            try body(layerCache[k]!)
+        case .streaming:
+            var w = streamedLayer ?? LayerWeights(geometry: geometry, biases: source.biasLayout)
+            streamedLayer = nil  // keep `w` uniquely referenced so loading writes in place
+            try source.loadLayer(k, into: &w)
+            try body(w)
+            streamedLayer = w
+        }
+    }
+
+    /// cos/sin tables for positions 0..<maxLength: [maxLength, hd/2] each.
+    func prepareRope(maxLength: Int) {
+        let half = geometry.headDim / 2
+        let (c, s) = RoPE.tables(invFreq: geometry.inverseFrequencies, start: 0, count: maxLength)
+        let pc = workspace.ropeCos.reserve(maxLength * half), ps = workspace.ropeSin.reserve(maxLength * half)
+        c.withUnsafeBufferPointer { pc.update(from: $0.baseAddress!, count: c.count) }
+        s.withUnsafeBufferPointer { ps.update(from: $0.baseAddress!, count: s.count) }
+    }
+}

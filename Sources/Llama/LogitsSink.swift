@@ -1,0 +1,29 @@
+/// Receives the logits `z = RMSNorm_final(L_{L-1}) · W_headᵀ` tile by tile, so that [R, V] is never held whole.
+///
+/// `consume` is called for every (row block, vocabulary chunk) tile exactly once; tiles arrive vocabulary
+/// chunk by vocabulary chunk (outer loop) and, inside a chunk, row block by row block. Rows are batch rows
+/// (see `ForwardBatch.sampleRows`).
+public protocol LogitsSink: AnyObject {
+    /// logits: [rows.count, vocab.count] row-major with row stride `stride`; valid only during the call.
+    func consume(rows: Range<Int>, vocab: Range<Int>, logits: UnsafePointer<Float>, stride: Int) throws
+}
+
+/// Collects the full logits [R, V] (small models and tests only).
+public final class LogitsCollector: LogitsSink {
+    public let vocabSize: Int
+    /// [R, V] row-major.
+    public private(set) var logits: [Float]
+
+    public init(rows: Int, vocabSize: Int) {
+        self.vocabSize = vocabSize
+        logits = [Float](repeating: .nan, count: rows * vocabSize)
+    }
+
+    public func consume(rows: Range<Int>, vocab: Range<Int>, logits tile: UnsafePointer<Float>, stride: Int) throws {
+        logits.withUnsafeMutableBufferPointer { out in
+            for (i, r) in rows.enumerated() {
+                (out.baseAddress! + r * vocabSize + vocab.lowerBound).update(from: tile + i * stride, count: vocab.count)
+            }
+        }
+    }
+}

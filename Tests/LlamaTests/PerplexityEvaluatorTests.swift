@@ -1,0 +1,69 @@
+import XCTest
+@testable import Llama
+
+final class PerplexityEvaluatorTests: XCTestCase {
+    static let geometry = LlamaGeometry(hiddenSize: 16, intermediateSize: 24, layerCount: 2, heads: 2, kvHeads: 1,
+                                        headDim: 8, vocabSize: 37, rmsNormEps: 1e-6, ropeTheta: 10000,
+                                        maxPositions: 64)
+
+    func makeModel() throws -> LlamaModel {
+        try LlamaModel(source: InMemoryWeights.random(geometry: Self.geometry, tied: true, seed: 3))
+    }
+
+    func testWindowsWithAndWithoutBOS() throws {
+        let model = try makeModel()
+        let tokens: [Int32] = Array(0..<11)
+        let withBOS = PerplexityEvaluator(model: model, seqLen: 4, bos: 36)
+        XCTAssertEqual(try withBOS.windows(of: tokens), [[36, 0, 1, 2], [36, 3, 4, 5], [36, 6, 7, 8]])
+        XCTAssertEqual(try withBOS.windows(of: tokens, maxTokens: 7), [[36, 0, 1, 2], [36, 3, 4, 5]])
+        let noBOS = PerplexityEvaluator(model: model, seqLen: 4, bos: nil)
+        XCTAssertEqual(try noBOS.windows(of: tokens), [[0, 1, 2, 3], [4, 5, 6, 7]])
+        XCTAssertThrowsError(try withBOS.windows(of: [1, 2])) {
+            XCTAssertEqual($0 as? LlamaError, .textTooShort(tokens: 2, needed: 3, seqLen: 4))
+        }
+        XCTAssertThrowsError(try noBOS.windows(of: tokens, maxTokens: 3)) {
+            XCTAssertEqual($0 as? LlamaError, .textTooShort(tokens: 3, needed: 4, seqLen: 4))
+        }
+    }
+
+    /// The streaming NLL equals log-softmax computed in Float64 from the full logits.
+    func testPerplexityMatchesFullLogSoftmax() throws {
+        let model = try makeModel()
+        let tokens: [Int32] = (0..<40).map { Int32(($0 * 7 + 3) % 37) }
+        let evaluator = PerplexityEvaluator(model: model, seqLen: 9, bos: 1, windowsPerBatch: 2)
+        let result = try evaluator.evaluate(tokens: tokens)
+        XCTAssertEqual(result.windows, 5)
+        XCTAssertEqual(result.scoredTokens, 40)
+        XCTAssertEqual(result.processedTokens, 45)
+
+        var sum = 0.0, n = 0
+        let v = Self.geometry.vocabSize
+        for window in try evaluator.windows(of: tokens) {
+            let sink = LogitsCollector(rows: window.count, vocabSize: v)
+            try model.forward(ForwardBatch(samples: [window]), logits: sink)
+            for t in 0..<(window.count - 1) {
+                let row = sink.logits[(t * v)..<((t + 1) * v)].map(Double.init)
+                let m = row.max()!
+                let lse = m + Foundation.log(row.map { Foundation.exp($0 - m) }.reduce(0, +))
+                sum += lse - row[Int(window[t + 1])]
+                n += 1
+            }
+        }
+        XCTAssertEqual(result.meanNLL, sum / Double(n), accuracy: 1e-5 * sum / Double(n))
+        XCTAssertEqual(result.perplexity, Foundation.exp(sum / Double(n)), accuracy: 1e-4 * result.perplexity)
+    }
+
+    /// Several vocabulary chunks: the online logsumexp must rescale correctly.
+    func testNLLAcrossVocabularyChunks() throws {
+        let logits: [Float] = [1, 5, -3, 2, 9, 0.5, -1, 4]          // 1 row, V = 8, fed as chunks of 3, 3, 2
+        let sink = NLLAccumulator(targets: [5])
+        try logits.withUnsafeBufferPointer { p in
+            for (lo, hi) in [(0, 3), (3, 6), (6, 8)] {
+                try sink.consume(rows: 0..<1, vocab: lo..<hi, logits: p.baseAddress! + lo, stride: 8)
+            }
+        }
+        let m = 9.0
+        let lse = m + Foundation.log(logits.map { Foundation.exp(Double($0) - m) }.reduce(0, +))
+        XCTAssertEqual(sink.negativeLogLikelihoods[0], lse - 0.5, accuracy: 1e-6)
+    }
+}
