@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 // Shared ISA source (see PanelSource.swift): the packed, cache-blocked matrix product and its micro-kernel.
 
 /// Cache blocking of the packed product (Goto/BLIS loop order: jc → pc → ic → jr → ir).
@@ -36,6 +39,14 @@ package enum PackedGemm {
         }
         let mr = GemmBlocking.mr, nr = 2 * V.scalarCount
         var blk = blocking(scalarBytes: MemoryLayout<V.Scalar>.stride, lanes: V.scalarCount)
+        if let t = getenv("REPLACEME_TUNE") {  // TEMPORARY tuning hook
+            let v = String(cString: t).split(separator: ",").compactMap { Int($0) }
+            if v.count == 3 { blk = GemmBlocking(kc: v[0], mc: v[1], nc: v[2]) }
+        }
+        let skipKernel = getenv("REPLACEME_SKIP") != nil
+        // Equal K blocks no larger than kc.
+        let kBlocks = (k + blk.kc - 1) / blk.kc
+        blk.kc = (k + kBlocks - 1) / kBlocks
         // Shrink blocks to the problem so small products allocate small workspaces.
         blk.kc = min(blk.kc, k)
         blk.mc = min(blk.mc, (m + mr - 1) / mr * mr)
@@ -69,6 +80,7 @@ package enum PackedGemm {
                         ir += mr
                     }
                     jr = 0
+                    if skipKernel { jr = ncb }
                     while jr < ncb {
                         ir = 0
                         while ir < mcb {
