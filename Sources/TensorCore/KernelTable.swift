@@ -11,8 +11,9 @@ struct KernelTable: Sendable {
                                  _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>,
                                  _ ldc: Int, _ accumulate: Bool) -> Void
     typealias DGemm = @Sendable (_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                                 _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>,
-                                 _ ldc: Int, _ alpha: Double, _ accumulate: Bool) -> Void
+                                 _ transA: Bool, _ b: UnsafePointer<Double>, _ ldb: Int, _ transB: Bool,
+                                 _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ alpha: Double,
+                                 _ accumulate: Bool) -> Void
     typealias Gram = @Sendable (_ rows: Int, _ kx: Int, _ ny: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
                                 _ y: UnsafePointer<Float>, _ ldy: Int, _ c: UnsafeMutablePointer<Double>,
                                 _ ldc: Int) -> Void
@@ -21,7 +22,7 @@ struct KernelTable: Sendable {
     let sgemm: SGemm
     /// C (=|+=) A·Bᵀ for few rows of A, unpacked.
     let sgemmFewRows: SGemm
-    /// C (=|+=) alpha·A·Bᵀ in Float64.
+    /// C (=|+=) alpha·A·Bᵀ in Float64 (A or B optionally stored transposed).
     let dgemm: DGemm
     /// C += Xᵀ·Y, Float32 widened to Float64.
     let gramXtY: Gram

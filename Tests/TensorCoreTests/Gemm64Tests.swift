@@ -48,4 +48,22 @@ final class Gemm64Tests: XCTestCase {
             }
         }
     }
+
+    func testDgemmTransposedOperands() {
+        for path in KernelPath.supported {
+            let (m, n, k) = (19, 35, 70)
+            let a = randomFloats(m * k, seed: 21).map(Double.init), b = randomFloats(n * k, seed: 22).map(Double.init)
+            var at = [Double](repeating: 0, count: k * m), bt = [Double](repeating: 0, count: k * n)
+            for i in 0..<m { for p in 0..<k { at[p * m + i] = a[i * k + p] } }   // Aᵀ stored [k, m]
+            for j in 0..<n { for p in 0..<k { bt[p * n + j] = b[j * k + p] } }   // Bᵀ stored [k, n]
+            var ref = [Double](repeating: 0, count: m * n)
+            Gemm64.dgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &ref, ldc: n, path: .generic)
+            for (ta, tb) in [(false, true), (true, false), (true, true)] {
+                var c = [Double](repeating: 0, count: m * n)
+                Gemm64.dgemm(m: m, n: n, k: k, a: ta ? at : a, lda: ta ? m : k, transA: ta,
+                             b: tb ? bt : b, ldb: tb ? n : k, transB: tb, c: &c, ldc: n, threads: 2, path: path)
+                XCTAssertLessThan(relativeError(c, ref), 1e-14, "\(path) transA=\(ta) transB=\(tb)")
+            }
+        }
+    }
 }
