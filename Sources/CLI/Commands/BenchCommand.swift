@@ -3,7 +3,8 @@ import TensorCore
 
 /// `replaceme bench gemm [--threads N] [--shapes M,K,N;…] [--min-time S] [--json]`: Float32 GEMM speed
 /// (`C = A·Bᵀ`, B in [out, in] layout) in GFLOP/s on the issue's shapes. `scripts/bench-gemm.sh` runs it next
-/// to numpy/OpenBLAS and prints the ratio.
+/// to numpy/OpenBLAS and prints the ratio. `replaceme bench solve [--n N] [--m M]` times the Float64 Gram
+/// accumulation and the Cholesky solve (see BenchCommand+Solve.swift).
 enum BenchCommand {
     /// (M, K, N) of the benchmark: the SmolLM2/LLaMA projection shapes at 2048 tokens, and two decode-like ones.
     static let defaultShapes: [(m: Int, k: Int, n: Int)] = [
@@ -13,23 +14,26 @@ enum BenchCommand {
 
     static let spec = CommandSpec(
         name: "bench",
-        summary: "Measure kernel speed (GFLOP/s); 'gemm' is the Float32 C = A·Bᵀ product.",
+        summary: "Measure kernel speed: 'gemm' (Float32 C = A·Bᵀ, GFLOP/s) or 'solve' (Gram + Cholesky, Float64).",
         discussion: """
         Each shape runs once to warm up, then repeatedly for at least --min-time seconds; the best run is
         reported. The kernel path (REPLACEME_KERNELS to force one) and the CPU features are printed.
         Compare with numpy/OpenBLAS: scripts/bench-gemm.sh.
         """,
-        positionals: [.init("kernel", "What to measure: gemm.")],
+        positionals: [.init("kernel", "What to measure: gemm or solve.")],
         options: [
             .value("threads", "N", "Worker threads.", default: "REPLACEME_THREADS or all cores"),
             .value("shapes", "LIST", "Shapes as M,K,N separated by ';'.", default: "the issue's eight shapes"),
             .value("min-time", "S", "Minimum seconds of timed runs per shape.", default: "1"),
+            .value("n", "N", "solve: size of G (n×n).", default: "4096"),
+            .value("m", "M", "solve: right-hand sides.", default: "n"),
             .flag("cpu-time", "Time by process CPU time instead of wall time (steadier on a loaded machine; per thread)."),
             .flag("json", "Print machine-readable JSON."),
         ],
         run: { args, context in
+            if args.positional(0) == "solve" { return try runSolve(args, context) }
             guard args.positional(0) == "gemm" else {
-                throw UsageError("unknown benchmark '\(args.positional(0) ?? "")' (expected: gemm)", spec: args.spec)
+                throw UsageError("unknown benchmark '\(args.positional(0) ?? "")' (expected: gemm or solve)", spec: args.spec)
             }
             let threads = try args.int("threads", in: 1...1024) ?? Parallel.defaultThreads
             let minTime = try args.double("min-time", in: 0...3600) ?? 1
