@@ -27,6 +27,7 @@ enum BenchCommand {
             .value("min-time", "S", "Minimum seconds of timed runs per shape.", default: "1"),
             .value("n", "N", "solve: size of G (n×n).", default: "4096"),
             .value("m", "M", "solve: right-hand sides.", default: "n"),
+            .flag("f64", "gemm: measure the Float64 product (Gemm64.dgemm) instead."),
             .flag("cpu-time", "Time by process CPU time instead of wall time (steadier on a loaded machine; per thread)."),
             .flag("json", "Print machine-readable JSON."),
         ],
@@ -44,7 +45,9 @@ enum BenchCommand {
                 context.print("     M      K      N   GFLOP/s   best ms")
             }
             for s in shapes {
-                let best = measure(m: s.m, k: s.k, n: s.n, threads: threads, minTime: minTime, cpuTime: args.flag("cpu-time"))
+                let best = args.flag("f64")
+                    ? measure64(m: s.m, k: s.k, n: s.n, threads: threads, minTime: minTime, cpuTime: args.flag("cpu-time"))
+                    : measure(m: s.m, k: s.k, n: s.n, threads: threads, minTime: minTime, cpuTime: args.flag("cpu-time"))
                 let gflops = 2 * Double(s.m) * Double(s.k) * Double(s.n) / best / 1e9
                 rows.append(["m": s.m, "k": s.k, "n": s.n, "threads": threads, "seconds": best, "gflops": gflops])
                 if !args.flag("json") {
@@ -68,6 +71,29 @@ enum BenchCommand {
         }
     }
 
+    /// `measure` for the Float64 product.
+    static func measure64(m: Int, k: Int, n: Int, threads: Int, minTime: Double, cpuTime: Bool) -> Double {
+        let a = uniformFloats(m * k, seed: 1).map(Double.init)                    // A: [M, K]
+        let b = uniformFloats(n * k, seed: 2).map(Double.init)                    // B: [N, K]
+        var c = [Double](repeating: 0, count: m * n)                                 // C: [M, N]
+        return timeBest(minTime: minTime, cpuTime: cpuTime, threads: threads) {
+            Gemm64.dgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n, threads: threads)
+        }
+    }
+
+    /// Best time of `run` after one warm-up, over repeats lasting at least `minTime` seconds (≥ 3 runs).
+    static func timeBest(minTime: Double, cpuTime: Bool, threads: Int, _ run: () -> Void) -> Double {
+        run()
+        var best = Double.infinity, total = 0.0, count = 0
+        while total < minTime || count < 3 {
+            let t0 = now(cpuTime)
+            run()
+            let dt = cpuTime ? (now(true) - t0) / Double(threads) : now(false) - t0
+            best = min(best, dt); total += dt; count += 1
+        }
+        return best
+    }
+
     /// Seconds on the monotonic clock, or of CPU time used by the whole process.
     static func now(_ cpu: Bool) -> Double {
         var ts = timespec()
@@ -89,26 +115,8 @@ enum BenchCommand {
         let a = uniformFloats(m * k, seed: 1)                                      // A: [M, K]
         let b = uniformFloats(n * k, seed: 2)                                      // B: [N, K]
         var c = [Float](repeating: 0, count: m * n)                                  // C: [M, N]
-        var best = Double.infinity
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    let cBase = pc.baseAddress!
-                    func run() {
-                        Gemm.sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k,
-                                   c: cBase, ldc: n, threads: threads)
-                    }
-                    run()
-                    var total = 0.0, count = 0
-                    while total < minTime || count < 3 {
-                        let t0 = now(cpuTime)
-                        run()
-                        let dt = cpuTime ? (now(true) - t0) / Double(threads) : now(false) - t0
-                        best = min(best, dt); total += dt; count += 1
-                    }
-                }
-            }
+        return timeBest(minTime: minTime, cpuTime: cpuTime, threads: threads) {
+            Gemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n, threads: threads)
         }
-        return best
     }
 }

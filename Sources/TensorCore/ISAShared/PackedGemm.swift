@@ -135,21 +135,11 @@ package enum PackedGemm {
             x = V(repeating: pa[5])
             c50 = fmadd(c50, x, b0); c51 = fmadd(c51, x, b1)
         }
-        var p = 0
-        while p + 4 <= kc {
-            step(pa, pb)
-            step(pa + 6, pb + 2 * vb)
-            step(pa + 12, pb + 4 * vb)
-            step(pa + 18, pb + 6 * vb)
-            pa += 24
-            pb += 8 * vb
-            p += 4
-        }
-        while p < kc {
+        // Not unrolled: unrolling let LLVM interleave steps and spill accumulators (seen for Float64).
+        for _ in 0..<kc {
             step(pa, pb)
             pa += 6
             pb += 2 * vb
-            p += 1
         }
         if rows == GemmBlocking.mr && cols == 2 * w {
             storeRow(c, c00, c01, alpha: alpha, add: add)
