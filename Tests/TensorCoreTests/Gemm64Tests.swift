@@ -20,14 +20,17 @@ final class Gemm64Tests: XCTestCase {
 
     func testGramXtXIsSymmetricAndMatches() {
         for path in KernelPath.supported {
-            let r = 97, k = 41
-            let x = randomFloats(r * k, seed: 5)
-            var g = [Double](repeating: 0, count: k * k)
-            Gram64.accumulateXtX(rows: r, cols: k, x: x, ldx: k, g: &g, path: path)
-            var ref = [Double](repeating: 0, count: k * k)
-            ReferenceKernels.accumulateXtY(rows: r, kx: k, ny: k, x: x, ldx: k, y: x, ldy: k, c: &ref)
-            XCTAssertLessThan(relativeError(g, ref), 1e-14)
-            for i in 0..<k { for j in 0..<i { XCTAssertEqual(g[i * k + j], g[j * k + i], accuracy: 1e-12) } }
+            // 300 columns: two column blocks of the symmetric (upper-blocks-then-mirror) path; G starts symmetric.
+            for (r, k) in [(97, 41), (37, 300)] {
+                let x = randomFloats(r * k, seed: 5)
+                var g = [Double](repeating: 0, count: k * k)
+                for i in 0..<k { for j in 0...i { let v = Double(i + j) / 7; g[i * k + j] = v; g[j * k + i] = v } }
+                var ref = g
+                Gram64.accumulateXtX(rows: r, cols: k, x: x, ldx: k, g: &g, threads: 2, path: path)
+                ReferenceKernels.accumulateXtY(rows: r, kx: k, ny: k, x: x, ldx: k, y: x, ldy: k, c: &ref)
+                XCTAssertLessThan(relativeError(g, ref), 1e-14, "\(path) r=\(r) k=\(k)")
+                for i in 0..<k { for j in 0..<i where g[i * k + j] != g[j * k + i] { XCTFail("asymmetric at \(i),\(j)"); return } }
+            }
         }
     }
 
