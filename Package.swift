@@ -36,7 +36,7 @@ let package = Package(
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),

@@ -1,1 +1,0 @@
-// Tokenization layer — see DESIGN (layers). Placeholder so the target builds.
