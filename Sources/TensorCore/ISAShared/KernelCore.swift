@@ -15,13 +15,26 @@ package enum KernelCore {
                        b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: 1, accumulate: accumulate)
     }
 
-    /// C[m, n] (=|+=) alpha·A[m, k]·B[n, k]ᵀ, Float64, single thread.
+    /// C[m, n] (=|+=) alpha·A·Bᵀ, Float64, single thread. A is [m, k] (stride lda), or stored as [k, m] when
+    /// `transA`; B is [n, k] (stride ldb), or stored as [k, n] when `transB`.
     @inline(never)
-    package static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
-                              b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
-                              alpha: Double, accumulate: Bool) {
-        PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
-                       b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+    package static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, transA: Bool,
+                              b: UnsafePointer<Double>, ldb: Int, transB: Bool, c: UnsafeMutablePointer<Double>,
+                              ldc: Int, alpha: Double, accumulate: Bool) {
+        switch (transA, transB) {
+        case (false, false):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
+                           b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (false, true):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
+                           b: TransposedSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (true, false):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource(a, ld: lda),
+                           b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (true, true):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource(a, ld: lda),
+                           b: TransposedSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        }
     }
 
     /// C[kx, ny] += X[r, kx]ᵀ·Y[r, ny], Float32 inputs widened to Float64, single thread.

@@ -64,3 +64,22 @@ package struct WidenedColumnSource: PanelSource {
         }
     }
 }
+
+/// `E[i, p] = base[p·ld + i]`: the transpose of a row-major [P, I] matrix (V in `P·V`, triangular factors read
+/// by columns). Packing reads rows contiguously.
+package struct TransposedSource<Scalar: SIMDScalar & BinaryFloatingPoint>: PanelSource {
+    package let base: UnsafePointer<Scalar>
+    package let ld: Int
+    package init(_ base: UnsafePointer<Scalar>, ld: Int) { self.base = base; self.ld = ld }
+
+    @inline(__always)
+    package func pack(_ i0: Int, _ rows: Int, _ p0: Int, _ kc: Int, width: Int,
+                      into dst: UnsafeMutablePointer<Scalar>) {
+        for p in 0..<kc {
+            let s = base + (p0 + p) * ld + i0
+            let d = dst + p * width
+            for r in 0..<rows { d[r] = s[r] }
+            for r in rows..<width { d[r] = 0 }
+        }
+    }
+}
