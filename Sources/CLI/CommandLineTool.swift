@@ -9,8 +9,9 @@ public enum CommandLineTool {
     static let commands: [CommandSpec] = [
         InspectCommand.spec,
         PerplexityCommand.spec,
-        TokenizeCommand.spec,
         BenchCommand.spec,
+        ConvertCommand.spec,
+        TokenizeCommand.spec,
     ]
 
     static let overview = """
@@ -23,6 +24,7 @@ public enum CommandLineTool {
 
     /// Runs the program on `arguments` (argv including the program name) and exits the process.
     public static func runAndExit(_ arguments: [String]) -> Never {
+        InterruptHandling.install()
         exit(run(Array(arguments.dropFirst()), context: .standard()))
     }
 

@@ -9,27 +9,28 @@ public enum WeightName {
     public static let lmHead = "lm_head.weight"
     static let layerPrefix = "model.layers."
 
-    /// A tensor inside `model.layers.{i}.`.
+    /// A tensor inside `model.layers.{i}.`, declared in the order of a transformers state dict
+    /// (self_attn q, k, v, o; mlp gate, up, down; then the two norms; each weight before its bias).
     public enum LayerPart: String, CaseIterable, Sendable {
-        case inputNorm = "input_layernorm.weight"
         case qProj = "self_attn.q_proj.weight"
-        case kProj = "self_attn.k_proj.weight"
-        case vProj = "self_attn.v_proj.weight"
-        case oProj = "self_attn.o_proj.weight"
         case qProjBias = "self_attn.q_proj.bias"
+        case kProj = "self_attn.k_proj.weight"
         case kProjBias = "self_attn.k_proj.bias"
+        case vProj = "self_attn.v_proj.weight"
         case vProjBias = "self_attn.v_proj.bias"
+        case oProj = "self_attn.o_proj.weight"
         case oProjBias = "self_attn.o_proj.bias"
-        case postAttentionNorm = "post_attention_layernorm.weight"
-        case gateProj = "mlp.gate_proj.weight"
-        case upProj = "mlp.up_proj.weight"
-        case downProj = "mlp.down_proj.weight"
-        case gateProjBias = "mlp.gate_proj.bias"
-        case upProjBias = "mlp.up_proj.bias"
-        case downProjBias = "mlp.down_proj.bias"
         /// Old checkpoints store RoPE's inverse frequencies; they are recomputed from the config, so loaders
         /// ignore this tensor and writers drop it.
         case rotaryInvFreq = "self_attn.rotary_emb.inv_freq"
+        case gateProj = "mlp.gate_proj.weight"
+        case gateProjBias = "mlp.gate_proj.bias"
+        case upProj = "mlp.up_proj.weight"
+        case upProjBias = "mlp.up_proj.bias"
+        case downProj = "mlp.down_proj.weight"
+        case downProjBias = "mlp.down_proj.bias"
+        case inputNorm = "input_layernorm.weight"
+        case postAttentionNorm = "post_attention_layernorm.weight"
     }
 
     /// `model.layers.{index}.{part}`
@@ -57,5 +58,22 @@ public enum WeightName {
     public static func renumbered(_ name: String, to newIndex: Int) -> String {
         guard let (_, suffix) = parseLayer(name) else { return name }
         return "\(layerPrefix)\(newIndex).\(suffix)"
+    }
+
+    /// `names` in the order of a Hugging Face LLaMA state dict: embeddings, then each layer in numeric order
+    /// (parts in `LayerPart` order: attention, then MLP), the final norm, lm_head, then anything else by name.
+    /// Sharding in this order puts whole consecutive layers together, as transformers does.
+    public static func stateDictOrder(_ names: [String]) -> [String] {
+        func key(_ name: String) -> (Int, Int, Int, String) {
+            if name == embedTokens { return (0, 0, 0, name) }
+            if let (i, suffix) = parseLayer(name) {
+                let partIndex = LayerPart.allCases.firstIndex { $0.rawValue == suffix } ?? LayerPart.allCases.count
+                return (1, i, partIndex, suffix)
+            }
+            if name == finalNorm { return (2, 0, 0, name) }
+            if name == lmHead { return (3, 0, 0, name) }
+            return (4, 0, 0, name)
+        }
+        return names.sorted { key($0) < key($1) }
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Streams block outputs and accumulates the sums behind a `DistanceTable`, without holding all activations.
+///
+/// Feed the output `L_k` of every block k = 0...L−1 for every sample (in `.last` mode only the last row of each
+/// sample is kept, as a unit vector in Float64; in `.all` mode the unit rows of the last `maxN` blocks of the
+/// current samples are kept in Float32 and each new block is compared with them at once). Blocks of the same
+/// samples must arrive in increasing k. For parity with the reference, pass `RMSNorm_final(L_{L−1})` as the last
+/// state (HF's `hidden_states[-1]` quirk); by default pass the raw `L_{L−1}`.
+public final class DistanceAccumulator {
+    public let numLayers: Int
+    public let maxN: Int
+    public let width: Int
+    public let tokens: DistanceTokens
+
+    // sums[n-1][s-1]: Σ angdist over positions for window (s, n); counts likewise.
+    private var sums: [[Double]]
+    private var counts: [[Int]]
+    // .last: unit[k][sample] = unit vector of L_k at the sample's last token, [D] Float64.
+    private var lastUnit: [[Int: [Double]]]
+    // .all: unit rows of recent blocks, keyed by layer then by the batch's first sample: [R, D] Float32.
+    private var recent: [Int: [Int: [Float]]] = [:]
+    private var sampleIDs = Set<Int>()
+    private var positions = 0
+
+    public init(numLayers: Int, maxN: Int, width: Int, tokens: DistanceTokens) throws {
+        try SpanSelector.validate(n: maxN, numLayers: numLayers)
+        self.numLayers = numLayers; self.maxN = maxN; self.width = width; self.tokens = tokens
+        sums = (1...maxN).map { [Double](repeating: 0, count: numLayers - $0) }
+        counts = (1...maxN).map { [Int](repeating: 0, count: numLayers - $0) }
+        lastUnit = [[Int: [Double]]](repeating: [:], count: numLayers)
+    }
+
+    /// Adds block k's output for a batch of samples.
+    /// - Parameters:
+    ///   - layer: block index k (0-based); the state is L_k.
+    ///   - states: [R, D] row-major Float32, the rows of all samples of the batch.
+    ///   - sampleRows: per sample, its row range in `states`; sample i of the batch is global sample `firstSample + i`.
+    public func add(layer: Int, states: UnsafePointer<Float>, sampleRows: [Range<Int>], firstSample: Int) throws {
+        precondition(layer >= 0 && layer < numLayers, "layer index out of range")
+        let d = width
+        switch tokens {
+        case .last:
+            for (i, r) in sampleRows.enumerated() where !r.isEmpty {
+                let row = states + (r.upperBound - 1) * d
+                lastUnit[layer][firstSample + i] = try unitVector64(row, layer: layer)
+                sampleIDs.insert(firstSample + i)
+            }
+            guard layer >= 1 else { return }
+            for n in 1...min(maxN, layer) {
+                let a = layer - n   // window start s = a + 1
+                for (i, _) in sampleRows.enumerated() {
+                    guard let u = lastUnit[a][firstSample + i], let v = lastUnit[layer][firstSample + i] else { continue }
+                    var dot = 0.0
+                    for j in 0..<d { dot += u[j] * v[j] }
+                    sums[n - 1][a] += Self.angular(dot)
+                    counts[n - 1][a] += 1
+                }
+            }
+            // Unit vectors older than maxN blocks are no longer needed.
+            if layer - maxN >= 0 {
+                for i in sampleRows.indices { lastUnit[layer - maxN][firstSample + i] = nil }
+            }
+        case .all:
+            let rows = sampleRows.map(\.upperBound).max() ?? 0
+            var unit = [Float](repeating: 0, count: rows * d)   // unit: [R, D]
+            for r in sampleRows {
+                for t in r { try unitRow32(states + t * d, into: &unit, at: t * d, layer: layer) }
+            }
+            let nRows = sampleRows.reduce(0) { $0 + $1.count }
+            if layer == 0 {
+                positions += nRows
+                for i in sampleRows.indices { sampleIDs.insert(firstSample + i) }
+            }
+            if layer >= 1 {
+                for n in 1...min(maxN, layer) {
+                    let a = layer - n
+                    guard let u = recent[a]?[firstSample] else { continue }
+                    var total = 0.0
+                    unit.withUnsafeBufferPointer { vb in
+                        u.withUnsafeBufferPointer { ub in
+                            for r in sampleRows {
+                                for t in r {
+                                    total += Self.angular(Double(Self.dot32(ub.baseAddress! + t * d, vb.baseAddress! + t * d, d)))
+                                }
+                            }
+                        }
+                    }
+                    sums[n - 1][a] += total
+                    counts[n - 1][a] += nRows
+                }
+            }
+            recent[layer, default: [:]][firstSample] = unit
+            recent[layer - maxN]?[firstSample] = nil
+            if recent[layer - maxN]?.isEmpty == true { recent[layer - maxN] = nil }
+        }
+    }
+
+    /// The finished table (means of the accumulated sums).
+    public func table() throws -> DistanceTable {
+        var rows = sums
+        for n in 1...maxN {
+            for a in rows[n - 1].indices {
+                let c = counts[n - 1][a]
+                guard c > 0 else {
+                    throw PruningError.shapeMismatch(what: "distance window start \(a + 1), n = \(n)",
+                                                     expected: "at least one position", actual: "none (missing block outputs)")
+                }
+                rows[n - 1][a] /= Double(c)
+            }
+        }
+        let pos = tokens == .last ? sampleIDs.count : positions
+        return DistanceTable(numLayers: numLayers, maxN: maxN, tokens: tokens, samples: sampleIDs.count,
+                             positions: pos, rows: rows)
+    }
+
+    /// arccos(clamp(c, −1, 1)) / π.
+    static func angular(_ c: Double) -> Double { acos(min(1, max(-1, c))) / Double.pi }
+
+    private func unitVector64(_ row: UnsafePointer<Float>, layer: Int) throws -> [Double] {
+        var v = [Double](repeating: 0, count: width)
+        var ss = 0.0
+        for j in 0..<width { v[j] = Double(row[j]); ss += v[j] * v[j] }
+        let norm = ss.squareRoot()
+        guard norm.isFinite, norm > 0 else {
+            throw PruningError.nonFinite(statistic: "hidden-state norm (\(norm)) for the distance", layer: layer)
+        }
+        for j in 0..<width { v[j] /= norm }
+        return v
+    }
+
+    private func unitRow32(_ row: UnsafePointer<Float>, into out: inout [Float], at offset: Int, layer: Int) throws {
+        var ss = 0.0
+        for j in 0..<width { ss += Double(row[j]) * Double(row[j]) }
+        let norm = ss.squareRoot()
+        guard norm.isFinite, norm > 0 else {
+            throw PruningError.nonFinite(statistic: "hidden-state norm (\(norm)) for the distance", layer: layer)
+        }
+        let inv = 1 / norm
+        for j in 0..<width { out[offset + j] = Float(Double(row[j]) * inv) }
+    }
+
+    /// Σ a[i]·b[i] over n Float32 values, 8 lanes at a time.
+    static func dot32(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc += x * y
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+}

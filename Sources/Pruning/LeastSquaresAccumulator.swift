@@ -1,0 +1,80 @@
+import TensorCore
+
+/// Float64 normal-equation statistics for one span's transform, accumulated batch by batch (rows never stored).
+///
+/// With X = M_{s−1} (MLP output of the kept block, [R, D]) and Z = L_{s+n−1} − Y_{s−1} (what the removed blocks
+/// plus the kept block's MLP add to the post-attention stream, [R, D]), the least-squares problem
+/// min_T ‖X·T − Z‖²_F has normal equations (XᵀX)·T = XᵀZ. This accumulates
+///
+///     G = Σ XᵀX  [D, D],   C = Σ XᵀZ  [D, D],   zz = ‖Z‖²_F,   ll = ‖L_{s+n−1}‖²_F,   rows = R
+///
+/// in Float64, from Float32 rows, through `Gram64`. Every token position is a row, including each window's first
+/// position (its attention-sink activations carry much of the energy; leaving them out was measured to be
+/// catastrophic). Windows are full length, so there are no padding rows (the reference includes pad rows).
+public struct LeastSquaresAccumulator: Sendable {
+    public let width: Int
+    /// G = XᵀX: [D, D] row-major.
+    public private(set) var gram: [Double]
+    /// C = XᵀZ: [D, D] row-major.
+    public private(set) var cross: [Double]
+    /// ‖Z‖²_F.
+    public private(set) var targetEnergy: Double = 0
+    /// ‖L_{s+n−1}‖²_F (the full residual stream at the end of the span).
+    public private(set) var streamEnergy: Double = 0
+    public private(set) var rows: Int = 0
+
+    public init(width: Int) {
+        self.width = width
+        gram = [Double](repeating: 0, count: width * width)
+        cross = [Double](repeating: 0, count: width * width)
+    }
+
+    /// Adds rows: mlpOut = M_{s−1}, attnResidual = Y_{s−1}, spanOut = L_{s+n−1}, each [rows, D] row-major.
+    /// `scratch` is reused between calls (it receives Z = spanOut − attnResidual).
+    public mutating func add(rows r: Int, mlpOut: UnsafePointer<Float>, attnResidual: UnsafePointer<Float>,
+                             spanOut: UnsafePointer<Float>, scratch: inout [Float]) {
+        let d = width
+        if scratch.count < r * d { scratch = [Float](repeating: 0, count: r * d) }
+        var zz = 0.0, ll = 0.0
+        scratch.withUnsafeMutableBufferPointer { zb in
+            let z = zb.baseAddress!   // z: [r, D]
+            for i in 0..<(r * d) {
+                let target = spanOut[i]
+                let v = target - attnResidual[i]
+                z[i] = v
+                zz += Double(v) * Double(v)
+                ll += Double(target) * Double(target)
+            }
+            gram.withUnsafeMutableBufferPointer { g in
+                Gram64.accumulateXtX(rows: r, cols: d, x: mlpOut, ldx: d, g: g.baseAddress!)
+            }
+            cross.withUnsafeMutableBufferPointer { c in
+                Gram64.accumulateXtY(rows: r, kx: d, ny: d, x: mlpOut, ldx: d, y: UnsafePointer(z), ldy: d,
+                                     c: c.baseAddress!)
+            }
+        }
+        targetEnergy += zz
+        streamEnergy += ll
+        rows += r
+    }
+
+    /// Adds another accumulator's statistics (e.g. from a parallel worker).
+    public mutating func merge(_ other: LeastSquaresAccumulator) {
+        for i in gram.indices { gram[i] += other.gram[i] }
+        for i in cross.indices { cross[i] += other.cross[i] }
+        targetEnergy += other.targetEnergy
+        streamEnergy += other.streamEnergy
+        rows += other.rows
+    }
+
+    /// Throws `PruningError.nonFinite` naming `layer` if any statistic is NaN or infinite.
+    public func checkFinite(layer: Int) throws {
+        if !gram.allSatisfy(\.isFinite) { throw PruningError.nonFinite(statistic: "Gram matrix MᵀM", layer: layer) }
+        if !cross.allSatisfy(\.isFinite) {
+            throw PruningError.nonFinite(statistic: "cross term Mᵀ(L_end − Y)", layer: layer)
+        }
+        if !targetEnergy.isFinite || !streamEnergy.isFinite {
+            throw PruningError.nonFinite(statistic: "target energy ‖L_end − Y‖²", layer: layer)
+        }
+    }
+}

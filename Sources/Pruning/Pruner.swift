@@ -1,0 +1,165 @@
+import Foundation
+import Llama
+import SafeTensors
+
+/// The whole ReplaceMe prune, end to end, on a checkpoint directory:
+///
+/// 1. checks the output location and the sizes (nothing is computed or written for a bad request);
+/// 2. pass 1 (`DistanceProfiler`): distances for windows of n = layersToRemove / K, then `SpanSelector`
+///    (skipped when the start is forced);
+/// 3. pass 2 (`StatisticsCollector`) up to the last removed layer, then `TransformSolver` per span
+///    (skipped for `--method drop`);
+/// 4. `PrunedCheckpointWriter` (atomic), then the JSON report `replaceme-report.json` inside the output.
+public final class Pruner {
+    /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
+    public struct Progress {
+        public var begin: (_ label: String, _ total: Int, _ unit: String) -> (Int, Int) -> Void
+        public var end: () -> Void
+        public init(begin: @escaping (String, Int, String) -> (Int, Int) -> Void, end: @escaping () -> Void) {
+            self.begin = begin; self.end = end
+        }
+        public static var silent: Progress { Progress(begin: { _, _, _ in { _, _ in } }, end: {}) }
+    }
+
+    public static let reportFileName = "replaceme-report.json"
+
+    public let inputDirectory: URL
+    public let checkpoint: LlamaCheckpoint
+    public let model: LlamaModel
+    public var numLayers: Int { model.geometry.layerCount }
+
+    /// Opens (maps and validates) the checkpoint; reads no tensor data.
+    public init(checkpointDirectory: URL) throws {
+        inputDirectory = checkpointDirectory
+        checkpoint = try LlamaCheckpoint(directory: checkpointDirectory)
+        model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
+    }
+
+    /// Loads calibration windows, tokenizing text with the checkpoint's tokenizer (loaded only if text is present).
+    public func loadCalibration(files: [URL], samples: Int, seqLen: Int) throws -> CalibrationSet {
+        guard seqLen <= model.geometry.maxPositions else {
+            throw PruningError.sequenceTooLong(seqLen: seqLen, maxPositions: model.geometry.maxPositions)
+        }
+        let encoder = LazyEncoder(directory: inputDirectory)
+        return try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
+                                       vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+    }
+
+    /// Checks what can be checked before any work: sizes, forced start, output location.
+    public func validate(_ options: PruneOptions, output: URL) throws {
+        let k = options.spans
+        try SpanSelector.validate(n: options.layersToRemove, numLayers: numLayers)
+        if let start = options.forcedStart {
+            _ = try SpanSelector.forced(start: start, n: options.layersToRemove, numLayers: numLayers)
+        }
+        if k > 1 && options.layersToRemove % k != 0 {
+            throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
+        }
+        try OutputLocation.check(output: output, input: inputDirectory, force: options.force)
+    }
+
+    /// Runs the prune and returns its report (also written into the output directory).
+    public func prune(calibration: CalibrationSet, options: PruneOptions, output: URL, toolVersion: String,
+                      progress: Progress = .silent) throws -> PruneReport {
+        try validate(options, output: output)
+        let start = Date()
+        var timings: [String: Double] = [:]
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t = Date()
+            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
+            return try body()
+        }
+        let n = options.windowLength
+        let L = numLayers
+
+        // Pass 1 and selection.
+        var table: DistanceTable?
+        let spans: [Span]
+        if let forced = options.forcedStart {
+            spans = [try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)]
+        } else {
+            let step = progress.begin("pass 1: distances", CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen).ranges.count * L, "layers")
+            table = try timed("distances") {
+                try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n, tokens: options.distanceTokens,
+                                             finalNormQuirk: options.finalNormQuirk, progress: step)
+            }
+            progress.end()
+            spans = try SpanSelector.select(distances: table!.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        }
+        let plan = try PruningPlan(numLayers: L, spans: spans)
+
+        // Pass 2 and the solves.
+        var transforms: [Int: [Double]] = [:]
+        var fits: [LinearTransform?] = spans.map { _ in nil }
+        var rows: [Int] = spans.map { _ in 0 }
+        if options.method == .replaceme {
+            let last = spans.map(\.lastRemoved).max()!
+            let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
+            let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
+            let stats = try timed("statistics") {
+                try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
+                                                finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+            }
+            progress.end()
+            model.releaseMemory()
+            try timed("solve") {
+                for (j, span) in spans.enumerated() {
+                    let fit = try TransformSolver.solve(stats[j], ridge: options.ridge, layer: span.keptLayer)
+                    transforms[span.keptLayer] = fit.matrix
+                    fits[j] = fit
+                    rows[j] = stats[j].rows
+                }
+            }
+        } else {
+            model.releaseMemory()
+        }
+
+        // Write.
+        let tensorCount = checkpoint.weights.tensorNames.count
+        let step = progress.begin("write", tensorCount, "tensors")
+        let written = try timed("write") {
+            try PrunedCheckpointWriter.write(checkpoint: checkpoint, plan: plan, transforms: transforms, output: output,
+                                             force: options.force, progress: step)
+        }
+        progress.end()
+
+        // Report.
+        let inputFiles = try timed("hash") {
+            try checkpoint.weights.files.map { f in
+                PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize,
+                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: f.url) : nil)
+            }
+        }
+        let outputFiles = try timed("hash") {
+            try (written.weightFiles + written.otherFiles).map { f in
+                PruneReport.FileRecord(name: f.name, bytes: f.bytes,
+                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: output.appendingPathComponent(f.name)) : nil)
+            }
+        }
+        timings["total"] = Date().timeIntervalSince(start)
+        let spanRecords = spans.enumerated().map { j, s in
+            PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
+                                   foldedInto: options.method == .replaceme ? s.keptLayer : nil,
+                                   distance: table.map { Self.meanDistance($0, span: s, n: n) },
+                                   fit: fits[j].map { PruneReport.Fit($0, rows: rows[j]) })
+        }
+        let report = PruneReport(
+            tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+            input: inputDirectory.path, inputLayers: L, inputFiles: inputFiles, calibration: calibration.sources,
+            calibrationIdsSHA256: SHA256.hex(Data(calibration.idsJSONL().utf8)),
+            options: .init(method: options.method.rawValue, layersRemoved: plan.removedLayers.count,
+                           spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
+                           distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
+                           samples: calibration.samples, seqLen: calibration.seqLen),
+            distances: table, spans: spanRecords, output: output.path, outputLayers: plan.outputLayerCount,
+            outputFiles: outputFiles, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
+        try OutputLocation.writeAtomically(try report.jsonData(), to: output.appendingPathComponent(Self.reportFileName))
+        return report
+    }
+
+    /// A merged span of several windows is scored by the mean of its windows' distances (one window: its own).
+    static func meanDistance(_ table: DistanceTable, span: Span, n: Int) -> Double {
+        let starts = stride(from: span.start, to: span.end, by: n).map { $0 }
+        return starts.map { table.distance(start: $0, n: n) }.reduce(0, +) / Double(starts.count)
+    }
+}

@@ -1,1 +1,0 @@
-// Pruning layer — see DESIGN (layers). Placeholder so the target builds.

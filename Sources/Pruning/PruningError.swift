@@ -1,0 +1,73 @@
+/// Everything that can go wrong while pruning, each case with the context a user needs to fix it.
+public enum PruningError: Error, CustomStringConvertible, Equatable {
+    /// A calibration file could not be read.
+    case calibrationUnreadable(file: String, reason: String)
+    /// A calibration file is not valid UTF-8 (byte offset and 1-based line of the first bad byte).
+    case calibrationNotUTF8(file: String, line: Int, byteOffset: Int)
+    /// A JSONL calibration line is not a JSON object with `"text": string` or `"ids": [int]` (1-based line).
+    case calibrationBadJSONL(file: String, line: Int, reason: String)
+    /// No calibration tokens at all.
+    case calibrationEmpty(files: [String])
+    /// Fewer tokens than `samples × seqLen`.
+    case calibrationTooShort(tokens: Int, samples: Int, seqLen: Int)
+    /// A token id outside the model's vocabulary (pre-tokenized input).
+    case calibrationTokenOutOfRange(file: String, line: Int, id: Int, vocabSize: Int)
+    /// Span length n is not in 1...numLayers-2.
+    case spanTooLong(n: Int, numLayers: Int)
+    /// A forced start puts the span outside 1...numLayers-n (layer 0 is always kept, see SpanSelector).
+    case spanOutOfRange(start: Int, n: Int, numLayers: Int)
+    /// `--spans K` windows of length n cannot be placed without overlap.
+    case tooManySpans(requested: Int, placed: Int, n: Int, numLayers: Int)
+    /// A statistic (Gram matrix, cross term, distance) contains NaN or ±Inf.
+    case nonFinite(statistic: String, layer: Int)
+    /// The output directory already exists (and `--force` was not given).
+    case outputExists(path: String)
+    /// The output directory is the input directory or inside it.
+    case outputInsideInput(output: String, input: String)
+    /// `--seq-len` exceeds the model's context length.
+    case sequenceTooLong(seqLen: Int, maxPositions: Int)
+    /// A tensor has a shape or dtype the pruning step cannot handle.
+    case unsupportedTensor(name: String, reason: String)
+    /// Inconsistent sizes handed to an accumulator or folder (programming or checkpoint error).
+    case shapeMismatch(what: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case let .calibrationUnreadable(file, reason):
+            return "cannot read calibration file '\(file)': \(reason)"
+        case let .calibrationNotUTF8(file, line, offset):
+            return "calibration file '\(file)' is not valid UTF-8: bad byte at offset \(offset) (line \(line))"
+        case let .calibrationBadJSONL(file, line, reason):
+            return "calibration file '\(file)' line \(line): \(reason) "
+                + "(each line must be a JSON object {\"text\": \"...\"} or {\"ids\": [1, 2, ...]})"
+        case let .calibrationEmpty(files):
+            return "the calibration data contains no tokens (files: \(files.joined(separator: ", ")))"
+        case let .calibrationTooShort(tokens, samples, seqLen):
+            return "the calibration data has \(tokens) tokens, fewer than --samples \(samples) × --seq-len \(seqLen) "
+                + "= \(samples * seqLen); add text or lower --samples / --seq-len"
+        case let .calibrationTokenOutOfRange(file, line, id, vocab):
+            return "calibration file '\(file)' line \(line): token id \(id) is outside the vocabulary (size \(vocab))"
+        case let .spanTooLong(n, layers):
+            return "cannot remove \(n) layers from a model with \(layers) layers: n must be between 1 and "
+                + "\(layers - 2) (layer 0 and at least one later layer are always kept)"
+        case let .spanOutOfRange(start, n, layers):
+            return "span start \(start) with \(n) layers is out of range: the start must be in 1...\(layers - n) "
+                + "for a model with \(layers) layers (layer 0 is never removed; the span must end by the last layer)"
+        case let .tooManySpans(requested, placed, n, layers):
+            return "could place only \(placed) of \(requested) non-overlapping spans of \(n) layers in \(layers) layers"
+        case let .nonFinite(statistic, layer):
+            return "non-finite value (NaN or Inf) in \(statistic) at layer \(layer); the model's activations overflow "
+                + "there (check the checkpoint, or use fewer/shorter samples)"
+        case let .outputExists(path):
+            return "output '\(path)' already exists; choose another path or pass --force to replace it"
+        case let .outputInsideInput(output, input):
+            return "output '\(output)' is inside the input checkpoint '\(input)'; write it elsewhere"
+        case let .sequenceTooLong(seqLen, maxPositions):
+            return "--seq-len \(seqLen) exceeds the model's context length (\(maxPositions) positions)"
+        case let .unsupportedTensor(name, reason):
+            return "tensor '\(name)': \(reason)"
+        case let .shapeMismatch(what, expected, actual):
+            return "\(what): expected \(expected), got \(actual)"
+        }
+    }
+}
