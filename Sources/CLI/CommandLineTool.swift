@@ -8,6 +8,7 @@ public enum CommandLineTool {
     /// Every subcommand, in the order `--help` lists them. Each lives in `Commands/<Name>Command.swift`.
     static let commands: [CommandSpec] = [
         InspectCommand.spec,
+        PerplexityCommand.spec,
         BenchCommand.spec,
         ConvertCommand.spec,
         TokenizeCommand.spec,
