@@ -136,9 +136,30 @@ def build(name, kind, cfg, seed):
     print(f"{name}: {size / 1024:.0f} KiB", file=sys.stderr)
 
 
+def byte_tokenizer(out_dir):
+    """A byte-level tokenizer.json with exactly 256 ids (one per byte, no merges), for CLI tests of `perplexity`
+    on a tiny model whose vocabulary is 256."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    # GPT-2 byte-level alphabet: printable Latin-1 bytes stand for themselves, the others for chr(256 + n).
+    printable = set(range(ord("!"), ord("~") + 1)) | set(range(0xA1, 0xAD)) | set(range(0xAE, 0x100))
+    chars, extra = [], 0
+    for b in range(256):
+        if b in printable:
+            chars.append(chr(b))
+        else:
+            chars.append(chr(256 + extra))
+            extra += 1
+    vocab = {ch: i for i, ch in enumerate(chars)}
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.save(os.path.join(out_dir, "tokenizer.json"))
+
+
 def main():
     for i, (name, (kind, cfg)) in enumerate(FIXTURES.items()):
         build(name, kind, cfg, seed=1000 + 17 * i)
+    byte_tokenizer(os.path.join(ROOT, "tiny-llama"))
 
 
 if __name__ == "__main__":

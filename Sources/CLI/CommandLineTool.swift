@@ -11,6 +11,7 @@ public enum CommandLineTool {
         BenchCommand.spec,
         ConvertCommand.spec,
         TokenizeCommand.spec,
+        PerplexityCommand.spec,
         DistancesCommand.spec,
         PruneCommand.spec,
     ]

@@ -10,6 +10,7 @@ final class ForwardWorkspace {
     let key = FloatBuffer()                // [R, KV·hd]
     let value = FloatBuffer()              // [R, KV·hd]
     let attention = FloatBuffer()          // softmax(q·kᵀ/√hd)·v per head: [R, H·hd]
+    let attentionScratch = FloatBuffer()   // Vᵀ [KV, hd, T] + scores [workers, 64, T]
     let gate = FloatBuffer()               // [rowChunk, I]
     let up = FloatBuffer()                 // [rowChunk, I]
     let ropeCos = FloatBuffer()            // [Tmax, hd/2]
@@ -22,7 +23,7 @@ final class ForwardWorkspace {
 
     /// Frees everything (the workspace stays usable).
     func release() {
-        for b in [input, output, attentionResidual, mlpOutput, normed, query, key, value, attention, gate, up,
+        for b in [input, output, attentionResidual, mlpOutput, normed, query, key, value, attention, attentionScratch, gate, up,
                   ropeCos, ropeSin, head, logits] { b.release() }
     }
 }

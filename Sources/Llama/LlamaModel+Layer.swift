@@ -58,8 +58,9 @@ extension LlamaModel {
             let r0 = range.lowerBound, t = range.count
             Kernels.rope(rows: t, heads: g.heads, headDim: g.headDim, x: q + r0 * qw, cos: cos, sin: sin)
             Kernels.rope(rows: t, heads: g.kvHeads, headDim: g.headDim, x: k + r0 * kw, cos: cos, sin: sin)
-            Kernels.causalAttention(seqLen: t, heads: g.heads, kvHeads: g.kvHeads, headDim: g.headDim,
-                                    q: q + r0 * qw, k: k + r0 * kw, v: v + r0 * kw, out: out + r0 * qw)
+            BlockedAttention.run(seqLen: t, heads: g.heads, kvHeads: g.kvHeads, headDim: g.headDim,
+                                 q: q + r0 * qw, k: k + r0 * kw, v: v + r0 * kw, out: out + r0 * qw,
+                                 scratch: workspace.attentionScratch)
         }
     }
 

@@ -49,7 +49,8 @@ public final class PerplexityEvaluator {
     }
 
     /// Runs every window and returns the perplexity. progress: (windows done, windows total).
-    public func evaluate(tokens: [Int32], maxTokens: Int? = nil,
+    /// With `scoreLogits` false only the decoder layers run (timing; `meanNLL` and `perplexity` are NaN).
+    public func evaluate(tokens: [Int32], maxTokens: Int? = nil, scoreLogits: Bool = true,
                          progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         let all = try windows(of: tokens, maxTokens: maxTokens)
         var nllSum = 0.0, scored = 0
@@ -63,17 +64,22 @@ public final class PerplexityEvaluator {
             for range in batch.sampleRows {
                 for r in range.dropLast() { targets[r] = batch.tokens[r + 1] }
             }
-            let sink = NLLAccumulator(targets: targets)
-            try model.forward(batch, logits: sink)
-            for (r, nll) in sink.negativeLogLikelihoods.enumerated() where targets[r] >= 0 {
-                nllSum += nll
-                scored += 1
+            if scoreLogits {
+                let sink = NLLAccumulator(targets: targets)
+                try model.forward(batch, logits: sink)
+                for (r, nll) in sink.negativeLogLikelihoods.enumerated() where targets[r] >= 0 {
+                    nllSum += nll
+                    scored += 1
+                }
+            } else {
+                try model.forward(batch)
+                scored += targets.filter { $0 >= 0 }.count
             }
             done += group.count
             progress?(done, all.count)
         }
         let seconds = Date().timeIntervalSince(start)
-        let mean = nllSum / Double(scored)
+        let mean = scoreLogits ? nllSum / Double(scored) : .nan
         return Result(windows: all.count, scoredTokens: scored, processedTokens: all.count * seqLen,
                       meanNLL: mean, perplexity: Foundation.exp(mean), seconds: seconds)
     }

@@ -63,6 +63,39 @@ enum SoftmaxKernels {
         a.replacing(with: b, where: b .> a)
     }
 
+    /// In place over x: [count]: x[j] ← softmax_j(scale·x[j]) for j < valid, and 0 for valid ≤ j < count.
+    static func causalSoftmax(_ x: UnsafeMutablePointer<Float>, valid: Int, count: Int, scale: Float) {
+        let m = max(x, count: valid) * scale
+        let sv = SIMD8<Float>(repeating: scale), mv = SIMD8<Float>(repeating: m)
+        var acc = SIMD8<Float>(repeating: 0)
+        var j = 0
+        while j + 8 <= valid {
+            let e = exp(SIMD8<Float>(UnsafeBufferPointer(start: x + j, count: 8)) * sv - mv)
+            acc += e
+            UnsafeMutableRawPointer(x + j).storeBytes(of: e, as: SIMD8<Float>.self)
+            j += 8
+        }
+        var sum = acc.sum()
+        while j < valid {
+            var lane = SIMD8<Float>(repeating: -.infinity)
+            lane[0] = x[j] * scale - m
+            let e = exp(lane)[0]
+            x[j] = e
+            sum += e
+            j += 1
+        }
+        let inv = 1 / sum
+        let iv = SIMD8<Float>(repeating: inv)
+        j = 0
+        while j + 8 <= valid {
+            let e = SIMD8<Float>(UnsafeBufferPointer(start: x + j, count: 8)) * iv
+            UnsafeMutableRawPointer(x + j).storeBytes(of: e, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < valid { x[j] *= inv; j += 1 }
+        for z in valid..<Swift.max(valid, count) { x[z] = 0 }
+    }
+
     // MARK: reference twins
 
     static func referenceMax(_ x: UnsafePointer<Float>, count: Int) -> Float {

@@ -21,7 +21,9 @@ enum TokenizeCommand {
             .value("text", "T", "The text to tokenize."),
             .value("file", "F", "A UTF-8 text file to tokenize."),
             .flag("no-special-tokens", "Do not add the post-processor's special tokens (BOS/EOS)."),
-            .flag("json", "Print machine-readable JSON: ids, tokens, count, and the decoded text."),
+            .flag("per-line", "Encode each line separately (as samples are encoded) and print a summary with timing instead of tokens."),
+            .value("ids-out", "FILE", "With --per-line: write the ids, one input line per output line, space-separated."),
+            .flag("json", "Print machine-readable JSON: ids, tokens, count, and the decoded text (or the --per-line summary)."),
         ],
         run: run)
 
@@ -45,7 +47,13 @@ enum TokenizeCommand {
         case (nil, nil):
             throw args.usageError("give the input with --text T or --file F")
         }
+        if args.string("ids-out") != nil && !args.flag("per-line") { throw args.usageError("--ids-out needs --per-line") }
+        let loadStart = DispatchTime.now()
         let tokenizer = try Tokenizer(directory: directory)
+        let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e9
+        if args.flag("per-line") {
+            return try runPerLine(text, tokenizer, loadSeconds: loadSeconds, args, context)
+        }
         let ids = tokenizer.encode(text, addSpecialTokens: !args.flag("no-special-tokens"))
         let tokens = ids.map { tokenizer.token(for: $0) ?? "" }
         if args.flag("json") {
@@ -63,6 +71,39 @@ enum TokenizeCommand {
         for (id, token) in zip(ids, tokens) {
             let idText = String(id)
             context.print(String(repeating: " ", count: width - idText.count) + idText + "  " + token.debugDescription)
+        }
+        return 0
+    }
+}
+
+extension TokenizeCommand {
+    /// Encodes every line (split on "\n") separately, timing only the encoding; optionally writes the ids.
+    static func runPerLine(_ text: String, _ tokenizer: Tokenizer, loadSeconds: Double, _ args: ParsedArguments,
+                           _ context: CommandContext) throws -> Int32 {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let special = !args.flag("no-special-tokens")
+        var all: [[Int]] = []
+        all.reserveCapacity(lines.count)
+        let start = DispatchTime.now()
+        for line in lines { all.append(tokenizer.encode(line, addSpecialTokens: special)) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let bytes = text.utf8.count
+        let tokens = all.reduce(0) { $0 + $1.count }
+        if let out = args.string("ids-out") {
+            var s = ""
+            s.reserveCapacity(tokens * 6)
+            for ids in all { s += ids.map(String.init).joined(separator: " "); s += "\n" }
+            do { try Data(s.utf8).write(to: URL(fileURLWithPath: out)) } catch {
+                throw CLIFileError(path: out, reason: (error as NSError).localizedDescription)
+            }
+        }
+        let mbps = Double(bytes) / 1e6 / seconds
+        if args.flag("json") {
+            try context.printJSON(["lines": lines.count, "bytes": bytes, "tokens": tokens, "seconds": seconds,
+                                   "mb_per_s": mbps, "load_seconds": loadSeconds] as [String: Any])
+        } else {
+            context.print("\(lines.count) lines, \(bytes) bytes, \(tokens) tokens in "
+                          + String(format: "%.3f s (%.2f MB/s); tokenizer loaded in %.3f s", seconds, mbps, loadSeconds))
         }
         return 0
     }

@@ -1,0 +1,119 @@
+import Foundation
+import Llama
+import Tokenization
+
+/// `replaceme perplexity <checkpoint-dir> (--text FILE | --jsonl FILE) [--seq-len N] [--max-tokens N] [--json]`
+enum PerplexityCommand {
+    static let spec = CommandSpec(
+        name: "perplexity",
+        summary: "Perplexity of a checkpoint on a text, over non-overlapping windows (Float32 forward pass).",
+        discussion: """
+        WINDOWS AND BOS:
+          The text is tokenized once, without special tokens. With a BOS id (config.json bos_token_id, unless
+          --no-bos), it is cut into consecutive pieces of seq-len-1 tokens and each window is [BOS] + piece, so
+          every text token is scored (the first from BOS alone). With --no-bos (or no bos_token_id), pieces and
+          windows are seq-len tokens and the first token of each window is not scored. A trailing partial piece
+          is dropped; a text shorter than one piece is an error. --max-tokens caps the text tokens read (whole
+          windows only). Windows never see each other (no carried-over context).
+        OUTPUT:
+          perplexity = exp(mean NLL) over scored tokens; tokens/s counts every token pushed through the model
+          (windows x seq-len) over the wall time of the forward passes and the NLL (progress on stderr).
+          --jsonl reads one JSON object per line and uses its "text" field; documents are joined with a blank line.
+          --layers-only times the decoder layers alone (no vocabulary projection, no perplexity), which is what
+          calibration runs.
+        MEMORY:
+          Weights are converted to Float32 one layer at a time from the mapped checkpoint; they are kept for later
+          windows when the whole model in Float32 fits in a quarter of RAM (--residency cached), otherwise every
+          batch of windows streams the layers again (--residency streaming), so checkpoints larger than RAM run.
+        """,
+        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json).")],
+        options: [
+            .value("text", "FILE", "A UTF-8 text file to score."),
+            .value("jsonl", "FILE", "A JSON-lines file; each line's \"text\" field is scored."),
+            .value("seq-len", "N", "Window length in tokens, BOS included.", default: "1024"),
+            .value("max-tokens", "N", "Read at most N text tokens.", default: "all"),
+            .flag("no-bos", "Do not prepend BOS to each window."),
+            .value("windows-per-batch", "N", "Windows pushed through each layer together.", default: "max(1, 4096 / seq-len)"),
+            .value("residency", "MODE", "Float32 weights: auto, cached or streaming.", default: "auto"),
+            .flag("layers-only", "Time the decoder layers only (no logits, no perplexity)."),
+            .flag("json", "Print machine-readable JSON."),
+        ],
+        run: run)
+
+    static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
+        let dirPath = args.positional(0)!
+        let textPath = args.string("text"), jsonlPath = args.string("jsonl")
+        guard (textPath == nil) != (jsonlPath == nil) else {
+            throw args.usageError("give exactly one of --text FILE or --jsonl FILE")
+        }
+        let seqLen = try args.int("seq-len", in: 2...1_048_576) ?? 1024
+        let maxTokens = try args.int("max-tokens", in: 1...Int.max)
+        let perBatch = try args.int("windows-per-batch", in: 1...4096)
+        let residency = try args.choice("residency", ["auto", "cached", "streaming"]).flatMap { LlamaModel.Residency(rawValue: $0) }
+        let layersOnly = args.flag("layers-only")
+
+        let text = try textPath.map(readText) ?? readJSONL(jsonlPath!)
+        let dir = URL(fileURLWithPath: dirPath)
+        let source = try CheckpointWeights(directory: dir)
+        let tokenizer = try Tokenizer(directory: dir)
+        let tokens = tokenizer.encode(text, addSpecialTokens: false).map { Int32(truncatingIfNeeded: $0) }
+        let bos: Int32? = args.flag("no-bos") ? nil : source.checkpoint.config.raw["bos_token_id"]?.intValue.map { Int32($0) }
+
+        let model = try LlamaModel(source: source, residency: residency)
+        let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
+        let windowCount = try evaluator.windows(of: tokens, maxTokens: maxTokens).count
+        let bar = context.progress("perplexity", total: windowCount, unit: "windows")
+        let result = try evaluator.evaluate(tokens: tokens, maxTokens: maxTokens, scoreLogits: !layersOnly,
+                                            progress: { done, _ in bar.update(done) })
+        bar.finish()
+
+        if args.flag("json") {
+            try context.printJSON([
+                "checkpoint": dirPath, "text": textPath ?? jsonlPath!, "seq_len": seqLen,
+                "bos": bos.map { Int($0) as Any } ?? NSNull(),
+                "windows": result.windows, "tokens": result.scoredTokens, "processed_tokens": result.processedTokens,
+                "perplexity": layersOnly ? NSNull() : result.perplexity as Any,
+                "mean_nll": layersOnly ? NSNull() : result.meanNLL as Any,
+                "seconds": result.seconds, "tokens_per_second": result.tokensPerSecond,
+                "residency": model.residency.rawValue, "layers_only": layersOnly,
+            ] as [String: Any])
+        } else {
+            if !layersOnly {
+                context.print(String(format: "perplexity: %.4f", result.perplexity))
+                context.print(String(format: "mean NLL:   %.6f nats/token", result.meanNLL))
+            }
+            let bosText = bos.map { "BOS \($0) prepended" } ?? "no BOS"
+            context.print("tokens:     \(result.scoredTokens) scored in \(result.windows) windows of \(seqLen) (\(bosText))")
+            context.print(String(format: "speed:      %.1f tokens/s (%d tokens in %.2f s%@, %@ weights)",
+                                 result.tokensPerSecond, result.processedTokens, result.seconds,
+                                 layersOnly ? ", layers only" : "", model.residency.rawValue))
+        }
+        return 0
+    }
+
+    static func readText(_ path: String) throws -> String {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CLIError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard !text.isEmpty else { throw CLIError.emptyInput(path: path) }
+        return text
+    }
+
+    static func readJSONL(_ path: String) throws -> String {
+        var texts: [String] = []
+        for (i, line) in try readText(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
+            guard let dict = object as? [String: Any] else {
+                throw CLIError.invalidJSONLine(path: path, line: i + 1, reason: "not a JSON object")
+            }
+            guard let text = dict["text"] as? String else {
+                throw CLIError.invalidJSONLine(path: path, line: i + 1, reason: "no string field \"text\"")
+            }
+            texts.append(text)
+        }
+        guard !texts.isEmpty else { throw CLIError.emptyInput(path: path) }
+        return texts.joined(separator: "\n\n")
+    }
+}
