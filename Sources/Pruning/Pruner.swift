@@ -110,6 +110,14 @@ public final class Pruner {
                     rows[j] = stats[j].rows
                 }
             }
+            if let url = options.saveTransforms {
+                let d = model.geometry.hiddenSize
+                let tensors = fits.enumerated().map { j, fit in
+                    TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [d, d],
+                                            fit!.matrix.withUnsafeBytes { Array($0) })
+                }
+                try SafeTensorsWriter.write(tensors, to: url)
+            }
         } else {
             model.releaseMemory()
         }

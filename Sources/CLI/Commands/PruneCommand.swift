@@ -38,6 +38,7 @@ enum PruneCommand {
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
             .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools)."),
+            .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors."),
             .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
             .flag("force", "Replace a non-empty output directory."),
             .flag("json", "Print the full report as JSON instead of the summary."),
@@ -78,6 +79,7 @@ enum PruneCommand {
             options.finalNormQuirk = args.flag("final-norm-quirk")
             options.force = args.flag("force")
             options.hashFiles = !args.flag("no-hash")
+            options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
 
             let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
