@@ -8,7 +8,11 @@ import SafeTensors
 /// 2. pass 1 (`DistanceProfiler`): distances for windows of n = layersToRemove / K, then `SpanSelector`
 ///    (skipped when the start is forced);
 /// 3. pass 2 (`StatisticsCollector`) up to the last removed layer, then `TransformSolver` per span
-///    (skipped for `--method drop`);
+///    (skipped for `--method drop`).
+///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
+///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
+///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
+///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
 /// 4. `PrunedCheckpointWriter` (atomic), then the JSON report `replaceme-report.json` inside the output.
 public final class Pruner {
     /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
@@ -22,6 +26,8 @@ public final class Pruner {
     }
 
     public static let reportFileName = "replaceme-report.json"
+    /// Largest memory for the candidates' statistics in the fused single pass (1 GiB).
+    public static let fusedMemoryLimit = 1 << 30
 
     public let inputDirectory: URL
     public let checkpoint: LlamaCheckpoint
@@ -72,35 +78,54 @@ public final class Pruner {
         let n = options.windowLength
         let L = numLayers
 
-        // Pass 1 and selection.
+        // Pass 1 and selection (fitting every candidate at once when fused).
         var table: DistanceTable?
         let spans: [Span]
+        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
+        let d = model.geometry.hiddenSize
+        let fused = options.method == .replaceme && options.spans == 1 && options.forcedStart == nil && !options.twoPass
+            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
+        var candidates: SpanStatisticsObserver?
+        if fused {
+            candidates = SpanStatisticsObserver(
+                spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
+                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+        }
         if let forced = options.forcedStart {
             spans = [try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)]
         } else {
-            let step = progress.begin("pass 1: distances", CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen).ranges.count * L, "layers")
-            table = try timed("distances") {
-                try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n, tokens: options.distanceTokens,
-                                             finalNormQuirk: options.finalNormQuirk, progress: step)
+            let label = fused ? "pass 1: distances + statistics" : "pass 1: distances"
+            let step = progress.begin(label, batches.ranges.count * L, "layers")
+            table = try timed(fused ? "distances+statistics" : "distances") {
+                try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
+                                             modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
+                                             batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
+                                             progress: step)[0]
             }
             progress.end()
             spans = try SpanSelector.select(distances: table!.distances(n: n), n: n, spans: options.spans, numLayers: L)
         }
         let plan = try PruningPlan(numLayers: L, spans: spans)
 
-        // Pass 2 and the solves.
+        // Pass 2 (unless fused) and the solves.
         var transforms: [Int: [Double]] = [:]
         var fits: [LinearTransform?] = spans.map { _ in nil }
         var rows: [Int] = spans.map { _ in 0 }
         if options.method == .replaceme {
-            let last = spans.map(\.lastRemoved).max()!
-            let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
-            let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
-            let stats = try timed("statistics") {
-                try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
-                                                finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+            let stats: [LeastSquaresAccumulator]
+            if let c = candidates {
+                stats = spans.map { span in c.stats[c.spans.firstIndex(of: span)!] }
+                for (j, span) in spans.enumerated() { try stats[j].checkFinite(layer: span.keptLayer) }
+                candidates = nil
+            } else {
+                let last = spans.map(\.lastRemoved).max()!
+                let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
+                stats = try timed("statistics") {
+                    try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
+                                                    finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+                }
+                progress.end()
             }
-            progress.end()
             model.releaseMemory()
             try timed("solve") {
                 for (j, span) in spans.enumerated() {
@@ -111,7 +136,6 @@ public final class Pruner {
                 }
             }
             if let url = options.saveTransforms {
-                let d = model.geometry.hiddenSize
                 let tensors = fits.enumerated().map { j, fit in
                     TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [d, d],
                                             fit!.matrix.withUnsafeBytes { Array($0) })

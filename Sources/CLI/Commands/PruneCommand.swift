@@ -38,6 +38,8 @@ enum PruneCommand {
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
             .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools)."),
+            .flag("two-pass", "Run pass 2 separately even when pass 1 can fit every candidate window at once "
+                  + "(the default for one span: same result, one forward pass less)."),
             .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors."),
             .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
             .flag("force", "Replace a non-empty output directory."),
@@ -79,6 +81,7 @@ enum PruneCommand {
             options.finalNormQuirk = args.flag("final-norm-quirk")
             options.force = args.flag("force")
             options.hashFiles = !args.flag("no-hash")
+            options.twoPass = args.flag("two-pass")
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
 
@@ -112,7 +115,7 @@ enum PruneCommand {
             }
         }
         let t = r.timings
-        let phases = ["distances", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
+        let phases = ["distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
         s += "  report: \(r.output)/\(Pruner.reportFileName)\n"
