@@ -1,6 +1,7 @@
 import Foundation
 import Llama
 import SafeTensors
+import TensorCore
 
 /// The whole ReplaceMe prune, end to end, on a checkpoint directory:
 ///
@@ -155,18 +156,17 @@ public final class Pruner {
         }
         progress.end()
 
-        // Report.
-        let inputFiles = try timed("hash") {
-            try checkpoint.weights.files.map { f in
-                PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize,
-                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: f.url) : nil)
-            }
+        // Report: every input and output weight file hashed (files in parallel).
+        let inputURLs = checkpoint.weights.files.map(\.url)
+        let outputNames = (written.weightFiles + written.otherFiles).map(\.name)
+        let hashes = try timed("hash") {
+            try Self.hashFiles(options.hashFiles ? inputURLs + outputNames.map { output.appendingPathComponent($0) } : [])
         }
-        let outputFiles = try timed("hash") {
-            try (written.weightFiles + written.otherFiles).map { f in
-                PruneReport.FileRecord(name: f.name, bytes: f.bytes,
-                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: output.appendingPathComponent(f.name)) : nil)
-            }
+        let inputFiles = checkpoint.weights.files.enumerated().map { i, f in
+            PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize, sha256: hashes.isEmpty ? nil : hashes[i])
+        }
+        let outputFiles = (written.weightFiles + written.otherFiles).enumerated().map { i, f in
+            PruneReport.FileRecord(name: f.name, bytes: f.bytes, sha256: hashes.isEmpty ? nil : hashes[inputURLs.count + i])
         }
         timings["total"] = Date().timeIntervalSince(start)
         let spanRecords = spans.enumerated().map { j, s in
@@ -187,6 +187,21 @@ public final class Pruner {
             outputFiles: outputFiles, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
         try OutputLocation.writeAtomically(try report.jsonData(), to: output.appendingPathComponent(Self.reportFileName))
         return report
+    }
+
+    /// SHA-256 of each file, several files at a time.
+    static func hashFiles(_ urls: [URL]) throws -> [String] {
+        final class Results: @unchecked Sendable {   // each slot written by one iteration only
+            var values: [Result<String, Error>?]
+            init(_ n: Int) { values = Array(repeating: nil, count: n) }
+        }
+        let results = Results(urls.count)
+        let lock = NSLock()
+        Parallel.forEach(urls.count) { i in
+            let r = Result { try SHA256.hex(fileAt: urls[i]) }
+            lock.lock(); results.values[i] = r; lock.unlock()
+        }
+        return try results.values.map { try $0!.get() }
     }
 
     /// A merged span of several windows is scored by the mean of its windows' distances (one window: its own).
