@@ -42,14 +42,20 @@ public final class Pruner {
         model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
     }
 
+    /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
+    public private(set) var calibrationSeconds: Double?
+
     /// Loads calibration windows, tokenizing text with the checkpoint's tokenizer (loaded only if text is present).
     public func loadCalibration(files: [URL], samples: Int, seqLen: Int) throws -> CalibrationSet {
         guard seqLen <= model.geometry.maxPositions else {
             throw PruningError.sequenceTooLong(seqLen: seqLen, maxPositions: model.geometry.maxPositions)
         }
+        let t = Date()
         let encoder = LazyEncoder(directory: inputDirectory)
-        return try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
-                                       vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+        let set = try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
+                                          vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+        calibrationSeconds = Date().timeIntervalSince(t)
+        return set
     }
 
     /// Checks what can be checked before any work: sizes, forced start, output location.
@@ -70,86 +76,34 @@ public final class Pruner {
                       progress: Progress = .silent) throws -> PruneReport {
         try validate(options, output: output)
         let start = Date()
-        var timings: [String: Double] = [:]
+        var timings = calibrationSeconds.map { ["calibration": $0] } ?? [:]
         func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
             let t = Date()
             defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
             return try body()
         }
-        let n = options.windowLength
-        let L = numLayers
-
-        // Pass 1 and selection (fitting every candidate at once when fused).
-        var table: DistanceTable?
-        let spans: [Span]
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
-        let d = model.geometry.hiddenSize
-        let fused = options.method == .replaceme && options.spans == 1 && options.forcedStart == nil && !options.twoPass
-            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
-        var candidates: SpanStatisticsObserver?
-        if fused {
-            candidates = SpanStatisticsObserver(
-                spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
-                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
-        }
-        if let forced = options.forcedStart {
-            spans = [try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)]
-        } else {
-            let label = fused ? "pass 1: distances + statistics" : "pass 1: distances"
-            let step = progress.begin(label, batches.ranges.count * L, "layers")
-            table = try timed(fused ? "distances+statistics" : "distances") {
-                try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
-                                             modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
-                                             batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
-                                             progress: step)[0]
-            }
-            progress.end()
-            spans = try SpanSelector.select(distances: table!.distances(n: n), n: n, spans: options.spans, numLayers: L)
-        }
-        let plan = try PruningPlan(numLayers: L, spans: spans)
 
-        // Pass 2 (unless fused) and the solves.
-        var transforms: [Int: [Double]] = [:]
-        var fits: [LinearTransform?] = spans.map { _ in nil }
-        var rows: [Int] = spans.map { _ in 0 }
+        // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
+        let (spans, table, candidates) = try chooseSpans(calibration, options, batches, progress, timed)
+        let plan = try PruningPlan(numLayers: numLayers, spans: spans)
+        var fits: [(transform: LinearTransform, rows: Int)] = []
         if options.method == .replaceme {
-            let stats: [LeastSquaresAccumulator]
-            if let c = candidates {
-                stats = spans.map { span in c.stats[c.spans.firstIndex(of: span)!] }
-                for (j, span) in spans.enumerated() { try stats[j].checkFinite(layer: span.keptLayer) }
-                candidates = nil
-            } else {
-                let last = spans.map(\.lastRemoved).max()!
-                let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
-                stats = try timed("statistics") {
-                    try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
-                                                    finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
-                }
-                progress.end()
-            }
+            let stats = try candidates.map { c in spans.map { c.stats[c.spans.firstIndex(of: $0)!] } }
+                ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
-            try timed("solve") {
-                for (j, span) in spans.enumerated() {
-                    let fit = try TransformSolver.solve(stats[j], ridge: options.ridge, layer: span.keptLayer)
-                    transforms[span.keptLayer] = fit.matrix
-                    fits[j] = fit
-                    rows[j] = stats[j].rows
+            fits = try timed("solve") {
+                try zip(spans, stats).map { span, st in
+                    (try TransformSolver.solve(st, ridge: options.ridge, layer: span.keptLayer), st.rows)
                 }
             }
-            if let url = options.saveTransforms {
-                let tensors = fits.enumerated().map { j, fit in
-                    TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [d, d],
-                                            fit!.matrix.withUnsafeBytes { Array($0) })
-                }
-                try SafeTensorsWriter.write(tensors, to: url)
-            }
-        } else {
-            model.releaseMemory()
+            if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
         }
+        model.releaseMemory()
 
         // Write.
-        let tensorCount = checkpoint.weights.tensorNames.count
-        let step = progress.begin("write", tensorCount, "tensors")
+        let step = progress.begin("write", checkpoint.weights.tensorNames.count, "tensors")
+        let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
         let written = try timed("write") {
             try PrunedCheckpointWriter.write(checkpoint: checkpoint, plan: plan, transforms: transforms, output: output,
                                              force: options.force, progress: step)
@@ -158,26 +112,27 @@ public final class Pruner {
 
         // Report: every input and output weight file hashed (files in parallel).
         let inputURLs = checkpoint.weights.files.map(\.url)
-        let outputNames = (written.weightFiles + written.otherFiles).map(\.name)
+        let outputs = written.weightFiles + written.otherFiles
         let hashes = try timed("hash") {
-            try Self.hashFiles(options.hashFiles ? inputURLs + outputNames.map { output.appendingPathComponent($0) } : [])
+            try Self.hashFiles(options.hashFiles ? inputURLs + outputs.map { output.appendingPathComponent($0.name) } : [])
         }
         let inputFiles = checkpoint.weights.files.enumerated().map { i, f in
             PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize, sha256: hashes.isEmpty ? nil : hashes[i])
         }
-        let outputFiles = (written.weightFiles + written.otherFiles).enumerated().map { i, f in
+        let outputFiles = outputs.enumerated().map { i, f in
             PruneReport.FileRecord(name: f.name, bytes: f.bytes, sha256: hashes.isEmpty ? nil : hashes[inputURLs.count + i])
         }
-        timings["total"] = Date().timeIntervalSince(start)
+        timings["total"] = Date().timeIntervalSince(start) + (calibrationSeconds ?? 0)
+        let n = options.windowLength
         let spanRecords = spans.enumerated().map { j, s in
             PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
                                    foldedInto: options.method == .replaceme ? s.keptLayer : nil,
                                    distance: table.map { Self.meanDistance($0, span: s, n: n) },
-                                   fit: fits[j].map { PruneReport.Fit($0, rows: rows[j]) })
+                                   fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
         }
         let report = PruneReport(
             tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            input: inputDirectory.path, inputLayers: L, inputFiles: inputFiles, calibration: calibration.sources,
+            input: inputDirectory.path, inputLayers: numLayers, inputFiles: inputFiles, calibration: calibration.sources,
             calibrationIdsSHA256: SHA256.hex(Data(calibration.idsJSONL().utf8)),
             options: .init(method: options.method.rawValue, layersRemoved: plan.removedLayers.count,
                            spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
@@ -187,6 +142,54 @@ public final class Pruner {
             outputFiles: outputFiles, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
         try OutputLocation.writeAtomically(try report.jsonData(), to: output.appendingPathComponent(Self.reportFileName))
         return report
+    }
+
+    /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
+    /// statistics of every candidate window.
+    private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
+                             _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
+        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?) {
+        let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
+        if let forced = options.forcedStart {
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil)
+        }
+        let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
+            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
+        let candidates = fused ? SpanStatisticsObserver(
+            spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
+            width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+            : nil
+        let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", batches.ranges.count * L, "layers")
+        let table = try timed(fused ? "distances+statistics" : "distances") {
+            try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
+                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
+                                         batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
+                                         progress: step)
+        }[0]
+        progress.end()
+        let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        if let c = candidates {
+            for span in spans { try c.stats[c.spans.firstIndex(of: span)!].checkFinite(layer: span.keptLayer) }
+        }
+        return (spans, table, candidates)
+    }
+
+    /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
+    private func collect(_ spans: [Span], _ calibration: CalibrationSet, _ options: PruneOptions,
+                         _ batches: CalibrationBatches, _ progress: Progress) throws -> [LeastSquaresAccumulator] {
+        let last = spans.map(\.lastRemoved).max()!
+        let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
+        defer { progress.end() }
+        return try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
+                                               finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+    }
+
+    /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file.
+    private func saveTransforms(_ transforms: [LinearTransform], to url: URL) throws {
+        let tensors = transforms.enumerated().map { j, t in
+            TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [t.width, t.width], t.matrix.withUnsafeBytes { Array($0) })
+        }
+        try SafeTensorsWriter.write(tensors, to: url)
     }
 
     /// SHA-256 of each file, several files at a time.
