@@ -1,16 +1,40 @@
 /// Float64 statistics for least-squares solves, from Float32 rows.
 ///
 /// `C += Xᵀ·Y` is a product whose reduction runs over the rows of X and Y, so packing reads both row by row
-/// and widens to Float64 on the way (see `WidenedColumnSource`); the packed, blocked Float64 micro-kernel of
+/// and widens to Float64 on the way (see `TransposedSource`); the packed, blocked Float64 micro-kernel of
 /// `Gemm64` does the rest, the output split across threads.
 public enum Gram64 {
+    /// Column-block width of the symmetric `XᵀX` accumulation.
+    static let symmetricBlock = 256
+
     /// `G += Xᵀ·X` accumulated in Float64.
     /// X: [R, K] Float32 row-major with stride `ldx ≥ K`; G: [K, K] Float64 row-major (full, symmetric).
+    /// Only the blocks on and above the diagonal are computed (half the flops); the strictly lower triangle
+    /// is then copied from the upper one, so G must be symmetric on entry (as every sum of XᵀX is).
     public static func accumulateXtX(
         rows: Int, cols: Int, x: UnsafePointer<Float>, ldx: Int, g: UnsafeMutablePointer<Double>,
         threads: Int = Parallel.defaultThreads, path: KernelPath = .active
     ) {
-        accumulateXtY(rows: rows, kx: cols, ny: cols, x: x, ldx: ldx, y: x, ldy: ldx, c: g, threads: threads, path: path)
+        if rows <= 0 || cols <= 0 { return }
+        let wb = symmetricBlock
+        let blocks = (cols + wb - 1) / wb
+        if blocks == 1 || threads <= 1 && 2.0 * Double(rows) * Double(cols) * Double(cols) < 2e6 {
+            accumulateXtY(rows: rows, kx: cols, ny: cols, x: x, ldx: ldx, y: x, ldy: ldx, c: g, threads: threads, path: path)
+            return
+        }
+        let kernel = path.kernels.gramXtY
+        let sx = SharedPointer(x), sg = DisjointPointer(g)
+        // Task b: G[0 ..< j1, j0 ..< j1] += X[:, 0 ..< j1]ᵀ · X[:, j0 ..< j1]; the largest (last) blocks first.
+        Parallel.forEach(blocks, threads: threads) { t in
+            let b = blocks - 1 - t
+            let j0 = b * wb, j1 = min(cols, j0 + wb)
+            kernel(rows, j1, j1 - j0, sx.base, ldx, sx.base + j0, ldx, sg.base + j0, cols)
+        }
+        // Mirror: G[i, j] = G[j, i] for j < i.
+        let ranges = Parallel.split(cols, parts: threads, granule: 64)
+        Parallel.forEach(ranges.count, threads: threads) { t in
+            for i in ranges[t] { for j in 0..<i { sg.base[i * cols + j] = sg.base[j * cols + i] } }
+        }
     }
 
     /// `C += Xᵀ·Y` accumulated in Float64.

@@ -1,37 +1,29 @@
-/// Bulk conversion between 16-bit floats (bfloat16, IEEE binary16) and Float32.
+/// Bulk conversion between 16-bit floats (bfloat16, IEEE binary16) and Float32, SIMD and ISA-dispatched.
 /// Widening is exact. Narrowing rounds to nearest, ties to even; NaN stays NaN (quiet), ±Inf stays ±Inf.
-///
-/// PLACEHOLDER IMPLEMENTATION (scalar) — replaced by SIMD versions; signatures are the contract.
 /// Sources are raw bytes (little-endian), read unaligned, so they may point straight into a mapped file.
 public enum HalfConversion {
     /// bf16 → f32: the 16 bits become the high half of the f32 pattern. src: [count]·2 bytes; dst: [count].
-    public static func bf16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let bits = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            dst[i] = Float(bitPattern: UInt32(bits) << 16)
-        }
+    public static func bf16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                                   path: KernelPath = .active) {
+        path.kernels.bf16ToFloat(src, dst, count)
     }
 
     /// f16 → f32 (exact, including subnormals). src: [count]·2 bytes; dst: [count].
-    public static func f16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let bits = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            dst[i] = Float(Float16(bitPattern: bits))
-        }
+    public static func f16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                                  path: KernelPath = .active) {
+        path.kernels.f16ToFloat(src, dst, count)
     }
 
     /// f32 → bf16, round to nearest even; NaN becomes a quiet NaN with the same sign. dst: [count]·2 bytes.
-    public static func floatToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
-        for i in 0..<count {
-            dst.storeBytes(of: bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-        }
+    public static func floatToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int,
+                                   path: KernelPath = .active) {
+        path.kernels.floatToBF16(src, dst, count)
     }
 
     /// f32 → f16, round to nearest even (overflow to ±Inf). dst: [count]·2 bytes.
-    public static func floatToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
-        for i in 0..<count {
-            dst.storeBytes(of: Float16(src[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
-        }
+    public static func floatToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int,
+                                  path: KernelPath = .active) {
+        path.kernels.floatToF16(src, dst, count)
     }
 
     /// One f32 → bf16 bit pattern, round to nearest even; NaN → quiet NaN keeping the sign.

@@ -11,8 +11,9 @@ struct KernelTable: Sendable {
                                  _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>,
                                  _ ldc: Int, _ accumulate: Bool) -> Void
     typealias DGemm = @Sendable (_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                                 _ b: UnsafePointer<Double>, _ ldb: Int, _ c: UnsafeMutablePointer<Double>,
-                                 _ ldc: Int, _ alpha: Double, _ accumulate: Bool) -> Void
+                                 _ transA: Bool, _ b: UnsafePointer<Double>, _ ldb: Int, _ transB: Bool,
+                                 _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ alpha: Double,
+                                 _ accumulate: Bool) -> Void
     typealias Gram = @Sendable (_ rows: Int, _ kx: Int, _ ny: Int, _ x: UnsafePointer<Float>, _ ldx: Int,
                                 _ y: UnsafePointer<Float>, _ ldy: Int, _ c: UnsafeMutablePointer<Double>,
                                 _ ldc: Int) -> Void
@@ -21,28 +22,55 @@ struct KernelTable: Sendable {
     let sgemm: SGemm
     /// C (=|+=) A·Bᵀ for few rows of A, unpacked.
     let sgemmFewRows: SGemm
-    /// C (=|+=) alpha·A·Bᵀ in Float64.
+    /// C (=|+=) alpha·A·Bᵀ in Float64 (A or B optionally stored transposed).
     let dgemm: DGemm
     /// C += Xᵀ·Y, Float32 widened to Float64.
     let gramXtY: Gram
     /// Float32 lanes per vector (the micro-tile is 6 × 2·lanes).
     let floatLanes: Int
+    let rmsNorm: @Sendable (_ rows: Int, _ dim: Int, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                            _ eps: Float, _ y: UnsafeMutablePointer<Float>) -> Void
+    let rope: @Sendable (_ rows: Int, _ heads: Int, _ headDim: Int, _ x: UnsafeMutablePointer<Float>,
+                         _ cos: UnsafePointer<Float>, _ sin: UnsafePointer<Float>) -> Void
+    let siluGate: @Sendable (_ count: Int, _ gate: UnsafePointer<Float>, _ up: UnsafePointer<Float>,
+                             _ out: UnsafeMutablePointer<Float>) -> Void
+    let add: @Sendable (_ count: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) -> Void
+    let attentionTile: @Sendable (_ t0: Int, _ rows: Int, _ head: Int, _ kvHead: Int, _ headDim: Int,
+                                  _ q: UnsafePointer<Float>, _ qStride: Int, _ k: UnsafePointer<Float>,
+                                  _ v: UnsafePointer<Float>, _ kvStride: Int, _ out: UnsafeMutablePointer<Float>,
+                                  _ scale: Float) -> Void
+    let bf16ToFloat: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
+    let f16ToFloat: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
+    let floatToBF16: @Sendable (UnsafePointer<Float>, UnsafeMutableRawPointer, Int) -> Void
+    let floatToF16: @Sendable (UnsafePointer<Float>, UnsafeMutableRawPointer, Int) -> Void
 
     static let generic = KernelTable(
         sgemm: TensorCore.KernelCore.sgemm, sgemmFewRows: TensorCore.KernelCore.sgemmFewRows,
         dgemm: TensorCore.KernelCore.dgemm, gramXtY: TensorCore.KernelCore.gramXtY,
-        floatLanes: TensorCore.KernelCore.floatLanes)
+        floatLanes: TensorCore.KernelCore.floatLanes,
+        rmsNorm: TensorCore.KernelCore.rmsNorm, rope: TensorCore.KernelCore.rope, siluGate: TensorCore.KernelCore.siluGate,
+        add: TensorCore.KernelCore.add, attentionTile: TensorCore.KernelCore.attentionTile,
+        bf16ToFloat: TensorCore.KernelCore.bf16ToFloat, f16ToFloat: TensorCore.KernelCore.f16ToFloat,
+        floatToBF16: TensorCore.KernelCore.floatToBF16, floatToF16: TensorCore.KernelCore.floatToF16)
 
     #if arch(x86_64)
     static let avx2 = KernelTable(
         sgemm: TensorCoreAVX2.KernelCore.sgemm, sgemmFewRows: TensorCoreAVX2.KernelCore.sgemmFewRows,
         dgemm: TensorCoreAVX2.KernelCore.dgemm, gramXtY: TensorCoreAVX2.KernelCore.gramXtY,
-        floatLanes: TensorCoreAVX2.KernelCore.floatLanes)
+        floatLanes: TensorCoreAVX2.KernelCore.floatLanes,
+        rmsNorm: TensorCoreAVX2.KernelCore.rmsNorm, rope: TensorCoreAVX2.KernelCore.rope, siluGate: TensorCoreAVX2.KernelCore.siluGate,
+        add: TensorCoreAVX2.KernelCore.add, attentionTile: TensorCoreAVX2.KernelCore.attentionTile,
+        bf16ToFloat: TensorCoreAVX2.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX2.KernelCore.f16ToFloat,
+        floatToBF16: TensorCoreAVX2.KernelCore.floatToBF16, floatToF16: TensorCoreAVX2.KernelCore.floatToF16)
 
     static let avx512 = KernelTable(
         sgemm: TensorCoreAVX512.KernelCore.sgemm, sgemmFewRows: TensorCoreAVX512.KernelCore.sgemmFewRows,
         dgemm: TensorCoreAVX512.KernelCore.dgemm, gramXtY: TensorCoreAVX512.KernelCore.gramXtY,
-        floatLanes: TensorCoreAVX512.KernelCore.floatLanes)
+        floatLanes: TensorCoreAVX512.KernelCore.floatLanes,
+        rmsNorm: TensorCoreAVX512.KernelCore.rmsNorm, rope: TensorCoreAVX512.KernelCore.rope, siluGate: TensorCoreAVX512.KernelCore.siluGate,
+        add: TensorCoreAVX512.KernelCore.add, attentionTile: TensorCoreAVX512.KernelCore.attentionTile,
+        bf16ToFloat: TensorCoreAVX512.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX512.KernelCore.f16ToFloat,
+        floatToBF16: TensorCoreAVX512.KernelCore.floatToBF16, floatToF16: TensorCoreAVX512.KernelCore.floatToF16)
     #endif
 }
 

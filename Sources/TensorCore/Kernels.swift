@@ -1,41 +1,83 @@
 import Foundation
 
-/// Element-wise and row-wise kernels of the LLaMA block.
-///
-/// PLACEHOLDER IMPLEMENTATIONS (naive) — replaced by SIMD versions; signatures are the contract.
+/// Element-wise and row-wise kernels of the LLaMA block: SIMD, ISA-dispatched (`KernelPath`), parallel over
+/// rows or chunks when large. Every kernel has a naive twin in `ReferenceKernels` that the tests compare with.
 public enum Kernels {
+    /// Elements per parallel chunk of the element-wise kernels (below this, one thread).
+    static let chunk = 1 << 16
+
     /// RMSNorm over rows: `y[t,:] = x[t,:] · rsqrt(mean(x[t,:]²) + eps) · w`, all in Float32 as HF does.
     /// x, y: [T, D] (may alias); w: [D].
     public static func rmsNorm(rows: Int, dim: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                               eps: Float, y: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.rmsNorm(rows: rows, dim: dim, x: x, weight: weight, eps: eps, y: y)
+                               eps: Float, y: UnsafeMutablePointer<Float>, path: KernelPath = .active) {
+        let kernel = path.kernels.rmsNorm
+        let sx = SharedPointer(x), sw = SharedPointer(weight), sy = DisjointPointer(y)
+        let ranges = Parallel.split(rows, parts: rows * dim >= chunk ? Parallel.defaultThreads : 1)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            kernel(r.count, dim, sx.base + r.lowerBound * dim, sw.base, eps, sy.base + r.lowerBound * dim)
+        }
     }
 
     /// Rotary embedding in HF rotate-half layout, in place.
     /// x: [T, heads·headDim]; cos, sin: [T, headDim/2] (row t holds the angles of position t).
     /// For each head and j < headDim/2: (a, b) = (x[j], x[j+h/2]) → (a·cos − b·sin, b·cos + a·sin).
     public static func rope(rows: Int, heads: Int, headDim: Int, x: UnsafeMutablePointer<Float>,
-                            cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
-        ReferenceKernels.rope(rows: rows, heads: heads, headDim: headDim, x: x, cos: cos, sin: sin)
+                            cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, path: KernelPath = .active) {
+        let kernel = path.kernels.rope, half = headDim / 2
+        let sx = DisjointPointer(x), sc = SharedPointer(cos), ss = SharedPointer(sin)
+        let ranges = Parallel.split(rows, parts: rows * heads * headDim >= chunk ? Parallel.defaultThreads : 1)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            kernel(r.count, heads, headDim, sx.base + r.lowerBound * heads * headDim,
+                   sc.base + r.lowerBound * half, ss.base + r.lowerBound * half)
+        }
     }
 
     /// Causal softmax attention with grouped KV heads, scale `1/√headDim`.
     /// q: [T, H·hd]; k, v: [T, KV·hd]; out: [T, H·hd]. Query head h reads KV head h / (H/KV).
+    /// Blocked (tiles of 64 queries × 64 keys, online softmax): extra memory O(threads · 64 · (64 + hd)),
+    /// never [T, T]. Tiles (head, query block) run in parallel.
     public static func causalAttention(seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
                                        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                       out: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.causalAttention(seqLen: seqLen, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                                         q: q, k: k, v: v, out: out)
+                                       out: UnsafeMutablePointer<Float>, path: KernelPath = .active) {
+        if seqLen <= 0 || heads <= 0 { return }
+        let kernel = path.kernels.attentionTile
+        let group = max(1, heads / max(1, kvHeads))
+        let bq = KernelCore.attentionQueryBlock
+        let blocks = (seqLen + bq - 1) / bq
+        let scale = 1 / Float(headDim).squareRoot()
+        let sq = SharedPointer(q), sk = SharedPointer(k), sv = SharedPointer(v), so = DisjointPointer(out)
+        // Latest query blocks first: they cost the most, so the tail of the schedule is short.
+        Parallel.forEach(heads * blocks) { task in
+            let block = blocks - 1 - task / heads, h = task % heads
+            let t0 = block * bq
+            kernel(t0, min(bq, seqLen - t0), h, h / group, headDim, sq.base, heads * headDim, sk.base, sv.base,
+                   kvHeads * headDim, so.base, scale)
+        }
     }
 
     /// SwiGLU gate: `out[i] = silu(gate[i]) · up[i]`, silu(x) = x / (1 + e^(−x)). All [count]; out may alias.
     public static func siluGate(count: Int, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
-                                out: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.siluGate(count: count, gate: gate, up: up, out: out)
+                                out: UnsafeMutablePointer<Float>, path: KernelPath = .active) {
+        let kernel = path.kernels.siluGate
+        let sg = SharedPointer(gate), su = SharedPointer(up), so = DisjointPointer(out)
+        let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            kernel(r.count, sg.base + r.lowerBound, su.base + r.lowerBound, so.base + r.lowerBound)
+        }
     }
 
     /// Residual add `y[i] += x[i]` over [count].
-    public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        ReferenceKernels.add(count: count, x: x, y: y)
+    public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                           path: KernelPath = .active) {
+        let kernel = path.kernels.add
+        let sx = SharedPointer(x), sy = DisjointPointer(y)
+        let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound)
+        }
     }
 }

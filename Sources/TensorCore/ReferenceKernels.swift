@@ -93,4 +93,34 @@ public enum ReferenceKernels {
     public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         for i in 0..<count { y[i] += x[i] }
     }
+
+    /// bf16 → f32, one value at a time (high half of the f32 pattern).
+    public static func bf16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let bits = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            dst[i] = Float(bitPattern: UInt32(bits) << 16)
+        }
+    }
+
+    /// f16 → f32 through the standard library's Float16.
+    public static func f16ToFloat(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let bits = UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+            dst[i] = Float(Float16(bitPattern: bits))
+        }
+    }
+
+    /// f32 → bf16 via `HalfConversion.bf16Bits` (round to nearest even, NaN quiet).
+    public static func floatToBF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+        for i in 0..<count {
+            dst.storeBytes(of: HalfConversion.bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
+
+    /// f32 → f16 through the standard library's Float16 (round to nearest even).
+    public static func floatToF16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutableRawPointer, count: Int) {
+        for i in 0..<count {
+            dst.storeBytes(of: Float16(src[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+        }
+    }
 }

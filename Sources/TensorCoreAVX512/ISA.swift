@@ -9,3 +9,10 @@ typealias DoubleVector = SIMD8<Double>
 /// c + a·b as one fused multiply-add instruction under this module's target CPU.
 @inline(__always)
 func fmadd<V: SIMD>(_ c: V, _ a: V, _ b: V) -> V where V.Scalar: FloatingPoint { c.addingProduct(a, b) }
+
+/// Bit patterns of a FloatVector.
+typealias FloatBits = SIMD16<UInt32>
+/// 16-bit patterns, one per FloatVector lane.
+typealias HalfBits = SIMD16<UInt16>
+/// IEEE half lanes.
+typealias HalfVector = SIMD16<Float16>

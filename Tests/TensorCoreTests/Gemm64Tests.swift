@@ -20,14 +20,17 @@ final class Gemm64Tests: XCTestCase {
 
     func testGramXtXIsSymmetricAndMatches() {
         for path in KernelPath.supported {
-            let r = 97, k = 41
-            let x = randomFloats(r * k, seed: 5)
-            var g = [Double](repeating: 0, count: k * k)
-            Gram64.accumulateXtX(rows: r, cols: k, x: x, ldx: k, g: &g, path: path)
-            var ref = [Double](repeating: 0, count: k * k)
-            ReferenceKernels.accumulateXtY(rows: r, kx: k, ny: k, x: x, ldx: k, y: x, ldy: k, c: &ref)
-            XCTAssertLessThan(relativeError(g, ref), 1e-14)
-            for i in 0..<k { for j in 0..<i { XCTAssertEqual(g[i * k + j], g[j * k + i], accuracy: 1e-12) } }
+            // 300 columns: two column blocks of the symmetric (upper-blocks-then-mirror) path; G starts symmetric.
+            for (r, k) in [(97, 41), (37, 300)] {
+                let x = randomFloats(r * k, seed: 5)
+                var g = [Double](repeating: 0, count: k * k)
+                for i in 0..<k { for j in 0...i { let v = Double(i + j) / 7; g[i * k + j] = v; g[j * k + i] = v } }
+                var ref = g
+                Gram64.accumulateXtX(rows: r, cols: k, x: x, ldx: k, g: &g, threads: 2, path: path)
+                ReferenceKernels.accumulateXtY(rows: r, kx: k, ny: k, x: x, ldx: k, y: x, ldy: k, c: &ref)
+                XCTAssertLessThan(relativeError(g, ref), 1e-14, "\(path) r=\(r) k=\(k)")
+                for i in 0..<k { for j in 0..<i where g[i * k + j] != g[j * k + i] { XCTFail("asymmetric at \(i),\(j)"); return } }
+            }
         }
     }
 
@@ -45,6 +48,24 @@ final class Gemm64Tests: XCTestCase {
                 Gemm64.dgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &c, ldc: n, alpha: -1, accumulate: true,
                              threads: 2, path: path)
                 XCTAssertLessThan(relativeError(c, ref), 1e-14, "\(path) \(m)x\(n)x\(k)")
+            }
+        }
+    }
+
+    func testDgemmTransposedOperands() {
+        for path in KernelPath.supported {
+            let (m, n, k) = (19, 35, 70)
+            let a = randomFloats(m * k, seed: 21).map(Double.init), b = randomFloats(n * k, seed: 22).map(Double.init)
+            var at = [Double](repeating: 0, count: k * m), bt = [Double](repeating: 0, count: k * n)
+            for i in 0..<m { for p in 0..<k { at[p * m + i] = a[i * k + p] } }   // Aᵀ stored [k, m]
+            for j in 0..<n { for p in 0..<k { bt[p * n + j] = b[j * k + p] } }   // Bᵀ stored [k, n]
+            var ref = [Double](repeating: 0, count: m * n)
+            Gemm64.dgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: k, c: &ref, ldc: n, path: .generic)
+            for (ta, tb) in [(false, true), (true, false), (true, true)] {
+                var c = [Double](repeating: 0, count: m * n)
+                Gemm64.dgemm(m: m, n: n, k: k, a: ta ? at : a, lda: ta ? m : k, transA: ta,
+                             b: tb ? bt : b, ldb: tb ? n : k, transB: tb, c: &c, ldc: n, threads: 2, path: path)
+                XCTAssertLessThan(relativeError(c, ref), 1e-14, "\(path) transA=\(ta) transB=\(tb)")
             }
         }
     }

@@ -15,21 +15,34 @@ package enum KernelCore {
                        b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: 1, accumulate: accumulate)
     }
 
-    /// C[m, n] (=|+=) alpha·A[m, k]·B[n, k]ᵀ, Float64, single thread.
+    /// C[m, n] (=|+=) alpha·A·Bᵀ, Float64, single thread. A is [m, k] (stride lda), or stored as [k, m] when
+    /// `transA`; B is [n, k] (stride ldb), or stored as [k, n] when `transB`.
     @inline(never)
-    package static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
-                              b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
-                              alpha: Double, accumulate: Bool) {
-        PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
-                       b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+    package static func dgemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, transA: Bool,
+                              b: UnsafePointer<Double>, ldb: Int, transB: Bool, c: UnsafeMutablePointer<Double>,
+                              ldc: Int, alpha: Double, accumulate: Bool) {
+        switch (transA, transB) {
+        case (false, false):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
+                           b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (false, true):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
+                           b: TransposedSource<Double, Double>(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (true, false):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource<Double, Double>(a, ld: lda),
+                           b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        case (true, true):
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource<Double, Double>(a, ld: lda),
+                           b: TransposedSource<Double, Double>(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+        }
     }
 
     /// C[kx, ny] += X[r, kx]ᵀ·Y[r, ny], Float32 inputs widened to Float64, single thread.
     @inline(never)
     package static func gramXtY(rows: Int, kx: Int, ny: Int, x: UnsafePointer<Float>, ldx: Int,
                                 y: UnsafePointer<Float>, ldy: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        PackedGemm.run(DoubleVector.self, m: kx, n: ny, k: rows, a: WidenedColumnSource(x, ld: ldx),
-                       b: WidenedColumnSource(y, ld: ldy), c: c, ldc: ldc, alpha: 1, accumulate: true)
+        PackedGemm.run(DoubleVector.self, m: kx, n: ny, k: rows, a: TransposedSource<Float, Double>(x, ld: ldx),
+                       b: TransposedSource<Float, Double>(y, ld: ldy), c: c, ldc: ldc, alpha: 1, accumulate: true)
     }
 
     /// Few-row product C[m, n] (=|+=) A[m, k]·B[n, k]ᵀ without packing (for m ≲ 8, where the product is bound

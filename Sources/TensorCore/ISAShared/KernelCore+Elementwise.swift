@@ -1,0 +1,91 @@
+// Shared ISA source (see PanelSource.swift): row-wise and element-wise kernels of the LLaMA block.
+
+extension KernelCore {
+    /// y[t, :] = x[t, :] · (mean(x[t, :]²) + eps)^(−1/2) · w for rows t; x, y: [rows, dim] (may alias); w: [dim].
+    @inline(never)
+    package static func rmsNorm(rows: Int, dim: Int, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                eps: Float, y: UnsafeMutablePointer<Float>) {
+        let w = FloatVector.scalarCount, dv = dim / w * w
+        for t in 0..<rows {
+            let xr = x + t * dim, yr = y + t * dim
+            var s0 = FloatVector(), s1 = FloatVector()
+            var i = 0
+            while i + 2 * w <= dv {
+                let a = VectorMath.load(xr + i), b = VectorMath.load(xr + i + w)
+                s0 = fmadd(s0, a, a); s1 = fmadd(s1, b, b)
+                i += 2 * w
+            }
+            if i < dv { let a = VectorMath.load(xr + i); s0 = fmadd(s0, a, a) }
+            var ss = (s0 + s1).sum()
+            for j in dv..<dim { ss += xr[j] * xr[j] }
+            let r = 1 / (ss / Float(dim) + eps).squareRoot()
+            let rv = FloatVector(repeating: r)
+            i = 0
+            while i < dv {
+                VectorMath.store(VectorMath.load(weight + i) * (VectorMath.load(xr + i) * rv), yr + i)
+                i += w
+            }
+            for j in dv..<dim { yr[j] = weight[j] * (xr[j] * r) }
+        }
+    }
+
+    /// Rotate-half RoPE in place: per head, (a, b) = (x[j], x[j + h/2]) → (a·cos − b·sin, b·cos + a·sin).
+    /// x: [rows, heads·headDim]; cos, sin: [rows, headDim/2].
+    @inline(never)
+    package static func rope(rows: Int, heads: Int, headDim: Int, x: UnsafeMutablePointer<Float>,
+                             cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+        let half = headDim / 2, w = FloatVector.scalarCount, hv = half / w * w
+        for t in 0..<rows {
+            let ct = cos + t * half, st = sin + t * half
+            for h in 0..<heads {
+                let base = x + t * heads * headDim + h * headDim
+                var j = 0
+                while j < hv {
+                    let a = VectorMath.load(base + j), b = VectorMath.load(base + j + half)
+                    let c = VectorMath.load(ct + j), s = VectorMath.load(st + j)
+                    VectorMath.store(a * c - b * s, base + j)
+                    VectorMath.store(b * c + a * s, base + j + half)
+                    j += w
+                }
+                for q in hv..<half {
+                    let a = base[q], b = base[q + half]
+                    base[q] = a * ct[q] - b * st[q]
+                    base[q + half] = b * ct[q] + a * st[q]
+                }
+            }
+        }
+    }
+
+    /// out[i] = gate[i] / (1 + e^(−gate[i])) · up[i] over [count]; out may alias gate or up.
+    @inline(never)
+    package static func siluGate(count: Int, gate: UnsafePointer<Float>, up: UnsafePointer<Float>,
+                                 out: UnsafeMutablePointer<Float>) {
+        let w = FloatVector.scalarCount, cv = count / w * w
+        let one = FloatVector(repeating: 1)
+        var i = 0
+        while i < cv {
+            let g = VectorMath.load(gate + i)
+            VectorMath.store(g / (one + VectorMath.exp(-g)) * VectorMath.load(up + i), out + i)
+            i += w
+        }
+        if cv < count {
+            // Tail through a padded vector so every lane uses the same exp as the body.
+            var g = FloatVector(), u = FloatVector()
+            for j in cv..<count { g[j - cv] = gate[j]; u[j - cv] = up[j] }
+            let r = g / (one + VectorMath.exp(-g)) * u
+            for j in cv..<count { out[j] = r[j - cv] }
+        }
+    }
+
+    /// y[i] += x[i] over [count].
+    @inline(never)
+    package static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let w = FloatVector.scalarCount, cv = count / w * w
+        var i = 0
+        while i < cv {
+            VectorMath.store(VectorMath.load(y + i) + VectorMath.load(x + i), y + i)
+            i += w
+        }
+        for j in cv..<count { y[j] += x[j] }
+    }
+}

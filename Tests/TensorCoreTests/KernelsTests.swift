@@ -1,0 +1,138 @@
+import XCTest
+@testable import TensorCore
+
+final class KernelsTests: XCTestCase {
+    let sizes = awkwardSizes + [257, 1000]
+
+    func testRMSNormEveryPath() {
+        for path in KernelPath.supported {
+            for dim in sizes {
+                let rows = 3
+                let x = randomFloats(rows * dim, seed: UInt64(dim), range: -3...3), w = randomFloats(dim, seed: 9)
+                var y = [Float](repeating: 0, count: rows * dim), ref = y
+                Kernels.rmsNorm(rows: rows, dim: dim, x: x, weight: w, eps: 1e-5, y: &y, path: path)
+                ReferenceKernels.rmsNorm(rows: rows, dim: dim, x: x, weight: w, eps: 1e-5, y: &ref)
+                XCTAssertLessThan(relativeError(y, ref.map(Double.init)), 1e-6, "\(path) dim=\(dim)")
+            }
+        }
+    }
+
+    func testRoPEEveryPath() {
+        for path in KernelPath.supported {
+            for headDim in [2, 6, 16, 34, 64, 128] {
+                let rows = 5, heads = 3, half = headDim / 2
+                let inv = RoPE.inverseFrequencies(headDim: headDim, theta: 10000)
+                let (c, s) = RoPE.tables(invFreq: inv, start: 3, count: rows)
+                XCTAssertEqual(c.count, rows * half)
+                var x = randomFloats(rows * heads * headDim, seed: UInt64(headDim)), ref = x
+                Kernels.rope(rows: rows, heads: heads, headDim: headDim, x: &x, cos: c, sin: s, path: path)
+                ReferenceKernels.rope(rows: rows, heads: heads, headDim: headDim, x: &ref, cos: c, sin: s)
+                XCTAssertLessThan(relativeError(x, ref.map(Double.init)), 1e-6, "\(path) hd=\(headDim)")
+            }
+        }
+    }
+
+    func testSiluGateAndAddEveryPath() {
+        for path in KernelPath.supported {
+            for n in sizes + [70_001] {
+                let g = randomFloats(n, seed: UInt64(n), range: -30...30), u = randomFloats(n, seed: 3)
+                var out = [Float](repeating: 0, count: n), ref = out
+                Kernels.siluGate(count: n, gate: g, up: u, out: &out, path: path)
+                ReferenceKernels.siluGate(count: n, gate: g, up: u, out: &ref)
+                XCTAssertLessThan(relativeError(out, ref.map(Double.init)), 1e-6, "\(path) n=\(n)")
+                var y = u, yref = u
+                Kernels.add(count: n, x: g, y: &y, path: path)
+                ReferenceKernels.add(count: n, x: g, y: &yref)
+                XCTAssertEqual(y, yref, "\(path) add n=\(n)")  // one IEEE addition per element on every path
+            }
+        }
+    }
+
+    func testSiluExtremesStayFinite() {
+        for path in KernelPath.supported {
+            let g: [Float] = [-1000, -100, -88, -20, -1e-30, 0, 1e-30, 20, 88, 100, 1000, 3e38]
+            let u = [Float](repeating: 1, count: g.count)
+            var out = [Float](repeating: .nan, count: g.count)
+            Kernels.siluGate(count: g.count, gate: g, up: u, out: &out, path: path)
+            for (x, y) in zip(g, out) {
+                XCTAssertTrue(y.isFinite, "\(path) silu(\(x)) = \(y)")
+                let expect = Double(x) / (1 + Foundation.exp(-Double(x)))
+                XCTAssertEqual(Double(y), expect, accuracy: max(1e-6, abs(expect) * 1e-6), "\(path) silu(\(x))")
+            }
+        }
+    }
+
+    func testCausalAttentionEveryPath() {
+        for path in KernelPath.supported {
+            for (t, heads, kv, hd) in [(1, 2, 1, 8), (2, 3, 3, 6), (7, 4, 2, 16), (17, 2, 1, 2), (65, 3, 1, 64),
+                                       (129, 2, 2, 32), (150, 4, 1, 8)] {
+                let q = randomFloats(t * heads * hd, seed: 1, range: -2...2)
+                let k = randomFloats(t * kv * hd, seed: 2, range: -2...2), v = randomFloats(t * kv * hd, seed: 3)
+                var out = [Float](repeating: .nan, count: t * heads * hd), ref = out
+                Kernels.causalAttention(seqLen: t, heads: heads, kvHeads: kv, headDim: hd, q: q, k: k, v: v,
+                                        out: &out, path: path)
+                ReferenceKernels.causalAttention(seqLen: t, heads: heads, kvHeads: kv, headDim: hd, q: q, k: k,
+                                                 v: v, out: &ref)
+                XCTAssertLessThan(relativeError(out, ref.map(Double.init)), 2e-6, "\(path) T=\(t) H=\(heads) KV=\(kv) hd=\(hd)")
+            }
+        }
+    }
+
+    func testHalfConversionsEveryPath() {
+        var special: [Float] = [0, -0, 1, -1, .infinity, -.infinity, .nan, -.nan, 65504, 65520, 1e-8, 6e-8, 3e38,
+                                .leastNonzeroMagnitude, Float(bitPattern: 0x3F80_8000), Float(bitPattern: 0x3F81_8000),
+                                Float(bitPattern: 0x7F80_0001), Float(bitPattern: 0xFFC0_0001)]
+        special += randomFloats(300, seed: 4, range: -70000...70000)
+        special += randomFloats(41, seed: 5, range: -1e-4...1e-4)
+        let n = special.count
+        for path in KernelPath.supported {
+            for count in [1, 7, 17, n] {
+                var b1 = [UInt16](repeating: 0, count: count), b2 = b1, h1 = b1, h2 = b1
+                special.withUnsafeBufferPointer { src in
+                    HalfConversion.floatToBF16(src.baseAddress!, &b1, count: count, path: path)
+                    ReferenceKernels.floatToBF16(src.baseAddress!, &b2, count: count)
+                    HalfConversion.floatToF16(src.baseAddress!, &h1, count: count, path: path)
+                    ReferenceKernels.floatToF16(src.baseAddress!, &h2, count: count)
+                }
+                for i in 0..<count {
+                    if special[i].isNaN {
+                        XCTAssertTrue(Float(bitPattern: UInt32(b1[i]) << 16).isNaN, "\(path) bf16 NaN at \(i)")
+                        XCTAssertTrue(Float16(bitPattern: h1[i]).isNaN, "\(path) f16 NaN at \(i)")
+                        XCTAssertEqual(b1[i] & 0x8000, b2[i] & 0x8000, "NaN sign")
+                    } else {
+                        XCTAssertEqual(b1[i], b2[i], "\(path) bf16 of \(special[i])")
+                        XCTAssertEqual(h1[i], h2[i], "\(path) f16 of \(special[i])")
+                    }
+                }
+                var f1 = [Float](repeating: 0, count: count), f2 = f1, g1 = f1, g2 = f1
+                HalfConversion.bf16ToFloat(b1, &f1, count: count, path: path)
+                ReferenceKernels.bf16ToFloat(b1, &f2, count: count)
+                HalfConversion.f16ToFloat(h1, &g1, count: count, path: path)
+                ReferenceKernels.f16ToFloat(h1, &g2, count: count)
+                XCTAssertEqual(f1.map(\.bitPattern), f2.map(\.bitPattern), "\(path) bf16→f32")
+                XCTAssertEqual(g1.map(\.bitPattern), g2.map(\.bitPattern), "\(path) f16→f32")
+            }
+        }
+    }
+
+    func testBF16RoundsToNearestEven() {
+        // 1 + 2^-8 is exactly half-way between bf16 1.0 and 1.0078125: ties to even → 1.0.
+        XCTAssertEqual(HalfConversion.bf16Bits(Float(bitPattern: 0x3F80_8000)), 0x3F80)
+        XCTAssertEqual(HalfConversion.bf16Bits(Float(bitPattern: 0x3F81_8000)), 0x3F82)
+        XCTAssertEqual(HalfConversion.bf16Bits(Float(bitPattern: 0x3F80_8001)), 0x3F81)
+        XCTAssertEqual(HalfConversion.bf16Bits(Float(bitPattern: 0x7F80_0001)) & 0x7FC0, 0x7FC0)  // sNaN → quiet
+    }
+
+    func testLlama3FrequenciesFollowTheThreeBands() {
+        let plain = RoPE.inverseFrequencies(headDim: 64, theta: 500000)
+        let scaled = RoPE.inverseFrequencies(headDim: 64, theta: 500000,
+                                             scaling: .llama3(factor: 8, lowFreqFactor: 1, highFreqFactor: 4,
+                                                              originalMaxPositions: 8192))
+        for (p, s) in zip(plain, scaled) {
+            let wavelen = 2 * Double.pi / Double(p)
+            if wavelen < 8192 / 4 { XCTAssertEqual(s, p) }
+            else if wavelen > 8192 { XCTAssertEqual(Double(s), Double(p) / 8, accuracy: Double(p) * 1e-6) }
+            else { XCTAssertTrue(s < p && Double(s) > Double(p) / 8) }
+        }
+    }
+}
