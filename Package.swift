@@ -35,11 +35,10 @@ let package = Package(
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"],
-                    exclude: ["Fixtures"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI"]),
     ]
 )

@@ -7,7 +7,7 @@ What it writes (all from Hugging Face `tokenizers` / `transformers`, the referen
   Fixtures/<name>/tokenizer.json (+ tokenizer_config.json)  one directory per fixture tokenizer
   Fixtures/texts.json                                       the golden texts (list of strings): TEXTS below, one
                                                             long line, 300 seeded random stress texts
-  Fixtures/goldens.json                                     {name: {"ids", "ids_plain", "decoded", "decoded_skip"}}
+  Fixtures/<name>/goldens.json                              {"ids", "ids_plain", "decoded", "decoded_skip"}
       ids          encode(text, add_special_tokens=True).ids   for every text
       ids_plain    encode(text, add_special_tokens=False).ids
       decoded      decode(ids, skip_special_tokens=False)
@@ -25,6 +25,7 @@ Fixture tokenizers:
                      TemplateProcessing "<s> $A", merges as legacy "a b" strings, extra added tokens exercising
                      lstrip / rstrip / single_word / normalized, and a vocabulary holding both "é" and "e\u0301".
   llama2-unk         llama2-prepend without byte_fallback (unknown characters become a fused <unk>).
+  llama2-unk-nofuse  llama2-unk with fuse_unk false (one <unk> per unknown character).
   llama2-config      llama2-prepend with post_processor null and a tokenizer_config.json asking for BOS and EOS
                      (goldens: the template transformers 4.x LlamaTokenizerFast rebuilds from the config, run by
                      `tokenizers`; transformers 5 rebuilds the whole pipeline and is no reference for tokenizer.json).
@@ -35,6 +36,7 @@ Fixture tokenizers:
                      ignore_merges, 256-style reserved specials, Sequence[ByteLevel, TemplateProcessing] post-processor,
                      plus one vocabulary word with no merge path (only ignore_merges can produce it).
   llama3-legacy      llama3 with merges written as "a b" strings and ignore_merges false.
+  qwen2              llama3's model with Qwen2's layout: NFC normalizer, Split(Qwen2 regex: single digits).
   gpt2-prefix        trained here: ByteLevel(add_prefix_space true, use_regex true) pre-tokenizer.
   digits             trained here: Sequence[Digits(individual_digits true), ByteLevel] (the real SmolLM2 layout).
   split-<behaviour>  llama3's model with Sequence[Split(Regex "[ 0-9]", <behaviour>), ByteLevel(use_regex false)]
@@ -58,6 +60,8 @@ OUT = os.path.join(ROOT, "Tests", "TokenizationTests", "Fixtures")
 CACHE = os.environ.get("REPLACEME_CACHE", os.path.expanduser("~/.cache/replaceme"))
 LLAMA3_REGEX = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
                 "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
+# Qwen2's pattern: Llama-3's with single digits (\p{N} instead of \p{N}{1,3}).
+QWEN2_REGEX = LLAMA3_REGEX.replace("\\p{N}{1,3}", "\\p{N}")
 
 TEXTS = [
     "",
@@ -76,6 +80,7 @@ TEXTS = [
     "Special tokens inside text: <s>hello</s> and <|endoftext|> then <|im_start|>user\nhi<|im_end|>",
     "<|begin_of_text|>Llama three <|eot_id|> specials <|end_of_text|>",
     "Adjacent<s></s><s>tokens</s>",
+    "Overlapping added tokens: </s></s></s>x s>x </s>x <s></s></s>",
     "Unicode spaces:\u00a0nbsp\u3000ideographic\u2028line-sep\u0085nel\u000bvt\u000cff end",
     "Numbers in scripts: ١٢٣ ४५६ １２３ Ⅻ ½ ² ³ x²",
     "Việt Nam, Ελληνικά, русский язык, العربية, हिन्दी",
@@ -173,7 +178,10 @@ def train_sentencepiece_style():
     extra = [("<mask>", dict(lstrip=True, rstrip=False, single_word=False, normalized=False, special=True)),
              ("[SEP]", dict(lstrip=False, rstrip=True, single_word=False, normalized=False, special=True)),
              ("hello", dict(lstrip=False, rstrip=False, single_word=True, normalized=False, special=False)),
-             ("wonder", dict(lstrip=False, rstrip=False, single_word=False, normalized=True, special=False))]
+             ("wonder", dict(lstrip=False, rstrip=False, single_word=False, normalized=True, special=False)),
+             # leftmost-longest: "</s></s>" beats "</s>" at the same start; "</s>" beats "s>x", which starts later
+             ("</s></s>", dict(lstrip=False, rstrip=False, single_word=False, normalized=False, special=True)),
+             ("s>x", dict(lstrip=False, rstrip=False, single_word=False, normalized=False, special=False))]
     for content, flags in extra:
         if content not in vocab:
             vocab[content] = len(vocab)
@@ -280,6 +288,9 @@ def main():
     unk = copy.deepcopy(sp)
     unk["model"]["byte_fallback"] = False
     fixtures["llama2-unk"] = unk
+    nofuse = copy.deepcopy(unk)
+    nofuse["model"]["fuse_unk"] = False
+    fixtures["llama2-unk-nofuse"] = nofuse
     for scheme, split in [("first", False), ("always", True), ("never", False)]:
         m = copy.deepcopy(sp)
         m["normalizer"] = None
@@ -293,6 +304,10 @@ def main():
     legacy["model"]["ignore_merges"] = False
     legacy["model"]["merges"] = [" ".join(m) for m in legacy["model"]["merges"]]
     fixtures["llama3-legacy"] = legacy
+    qwen = copy.deepcopy(l3)
+    qwen["normalizer"] = {"type": "NFC"}
+    qwen["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = QWEN2_REGEX
+    fixtures["qwen2"] = qwen
 
     gpt2 = train_byte_level(pre_tokenizers.ByteLevel(add_prefix_space=True, use_regex=True), 1200, ["<|endoftext|>"])
     gpt2["post_processor"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
@@ -343,8 +358,9 @@ def main():
 
     with open(os.path.join(OUT, "texts.json"), "w", encoding="utf-8") as f:
         json.dump(texts, f, ensure_ascii=False, indent=1)
-    with open(os.path.join(OUT, "goldens.json"), "w", encoding="utf-8") as f:
-        json.dump(goldens, f, ensure_ascii=False, separators=(",", ":"))
+    for name, g in goldens.items():
+        with open(os.path.join(OUT, name, "goldens.json"), "w", encoding="utf-8") as f:
+            json.dump(g, f, ensure_ascii=False, separators=(",", ":"))
     print(f"wrote {len(goldens)} fixture tokenizers x {len(texts)} texts to {OUT}", file=sys.stderr)
 
 

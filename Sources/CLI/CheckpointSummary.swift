@@ -51,7 +51,7 @@ struct CheckpointSummary {
             let sliding = lt.filter { $0 != "full_attention" }.count
             rows.append(("Layer types", "\(lt.count - sliding) full attention, \(sliding) other"))
         }
-        rows.append(("Parameters", "\(Self.grouped(params)) (\(String(format: "%.1f", Double(params) / 1e6)) M)"))
+        rows.append(("Parameters", "\(Self.grouped(params)) (\(Self.count(params)))"))
         rows.append(("Embeddings", c.tieWordEmbeddings ? "tied (lm_head shares embed_tokens)" : "untied (separate lm_head.weight)"))
         let dtypes = weights.dtypeSummary.map { "\($0.dtype.rawValue) (\($0.tensors) tensors, \(Self.bytes($0.bytes)))" }
         rows.append(("Dtypes", dtypes.joined(separator: ", ") + (c.torchDtype.map { "; config says \($0)" } ?? "")))
@@ -120,6 +120,14 @@ struct CheckpointSummary {
             s.append(ch)
         }
         return s
+    }
+
+    /// 134515008 → "134.5 M"; 1235814400 → "1.24 B"; 10224 → "10.2 k".
+    static func count(_ n: Int) -> String {
+        let v = Double(n)
+        if v >= 1e9 { return String(format: "%.2f B", v / 1e9) }
+        if v >= 1e6 { return String(format: "%.1f M", v / 1e6) }
+        return String(format: "%.1f k", v / 1e3)
     }
 
     /// Decimal units, one decimal: "269.1 MB".

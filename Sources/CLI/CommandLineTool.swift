@@ -8,10 +8,10 @@ public enum CommandLineTool {
     /// Every subcommand, in the order `--help` lists them. Each lives in `Commands/<Name>Command.swift`.
     static let commands: [CommandSpec] = [
         InspectCommand.spec,
+        PerplexityCommand.spec,
         BenchCommand.spec,
         ConvertCommand.spec,
         TokenizeCommand.spec,
-        PerplexityCommand.spec,
         DistancesCommand.spec,
         PruneCommand.spec,
     ]
@@ -26,6 +26,7 @@ public enum CommandLineTool {
 
     /// Runs the program on `arguments` (argv including the program name) and exits the process.
     public static func runAndExit(_ arguments: [String]) -> Never {
+        InterruptHandling.install()
         exit(run(Array(arguments.dropFirst()), context: .standard()))
     }
 

@@ -51,7 +51,8 @@ public struct CheckpointWriter {
     @discardableResult
     public func write(shards: [[TensorWriteSource]], files: [(name: String, contents: [UInt8])] = [], copying: [URL] = [],
                       progress: ((Int, Int) -> Void)? = nil) throws -> Result {
-        let shards = shards.filter { !$0.isEmpty }.isEmpty ? [[]] : shards.filter { !$0.isEmpty }
+        var shards = shards.filter { !$0.isEmpty }
+        if shards.isEmpty { shards = [[]] }  // a checkpoint without tensors still gets its (empty) model.safetensors
         let tensors = shards.flatMap { $0 }
         _ = try SafeTensorsWriter.layout(tensors)  // validates names and sizes before anything is created
         try checkLocation()
@@ -73,6 +74,8 @@ public struct CheckpointWriter {
         } catch {
             throw SafeTensorsError.writeFailed(path: tmp.path, reason: (error as NSError).localizedDescription)
         }
+        TemporaryOutputs.register(tmp)
+        defer { TemporaryOutputs.unregister(tmp) }
         do {
             var result = Result(directory: finalURL, weightFiles: [], otherFiles: [], tensorCount: tensors.count, tensorBytes: 0)
             var done = 0

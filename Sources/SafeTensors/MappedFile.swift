@@ -40,9 +40,11 @@ final class MappedFile: @unchecked Sendable {
     /// (they are read again from the file if touched later). Used after streaming a tensor through.
     func release(_ range: Range<Int>) {
         guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        // Only whole pages inside the range: a page shared with a neighbouring tensor stays (it is refetched
+        // from the file anyway if dropped, so this is about not wasting work, not correctness).
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = range.lowerBound / page * page
-        let end = min(bytes.count, range.upperBound)
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound >= bytes.count ? bytes.count : range.upperBound / page * page
         guard end > start else { return }
         madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, Int32(MADV_DONTNEED))
     }

@@ -144,6 +144,15 @@ public final class SafeTensorsCheckpoint: @unchecked Sendable {
         try file(containing: name).withRawBytes(name, body)
     }
 
+    /// Streams the tensor's raw bytes in pieces, releasing each piece's pages (see `SafeTensorsFile.streamRawBytes`).
+    public func streamRawBytes(_ name: String, chunkBytes: Int = 8 << 20,
+                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try file(containing: name).streamRawBytes(name, chunkBytes: chunkBytes, body)
+    }
+
+    /// A copy of the tensor's raw bytes (any dtype).
+    public func rawBytes(_ name: String) throws -> [UInt8] { try file(containing: name).rawBytes(name) }
+
     public func releasePages(_ name: String) { try? file(containing: name).releasePages(name) }
 
     /// The set of distinct dtypes, with the number of tensors and bytes of each.

@@ -87,6 +87,24 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
     }
 
+    /// Calls `body` with consecutive pieces of the tensor's raw bytes (at most `chunkBytes` each, a multiple of
+    /// the element size), straight from the mapping, dropping each piece's pages from resident memory once `body`
+    /// returns. Streaming a tensor this way costs about one piece of memory whatever the tensor's size.
+    public func streamRawBytes(_ name: String, chunkBytes: Int = 8 << 20,
+                               _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let info = try tensorInfo(name)
+        let element = max(1, info.dtype.bitSize / 8)
+        let step = max(element, chunkBytes / element * element)
+        var offset = dataStart + info.dataRange.lowerBound
+        let end = dataStart + info.dataRange.upperBound
+        while offset < end {
+            let next = min(end, offset + step)
+            try body(UnsafeRawBufferPointer(rebasing: map.bytes[offset..<next]))
+            map.release(offset..<next)
+            offset = next
+        }
+    }
+
     /// Drops the tensor's pages from this process's resident memory (they are re-read from disk if used again).
     /// Streaming code calls it after copying or converting a tensor so resident memory stays small.
     public func releasePages(_ name: String) {

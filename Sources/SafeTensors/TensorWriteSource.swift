@@ -10,7 +10,7 @@ public struct TensorWriteSource {
     /// Emits the tensor's bytes (little-endian, row-major) by calling `sink` once or more; the writer checks
     /// that exactly `byteCount` bytes arrive.
     public var produce: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
-    /// Called after the tensor is written (pass-through sources release the input pages here).
+    /// Called after the tensor is written (e.g. to free what the producer cached).
     public var didWrite: (() -> Void)?
 
     public init(name: String, dtype: DType, shape: [Int],
@@ -27,8 +27,7 @@ public struct TensorWriteSource {
     public static func copy(_ name: String, from checkpoint: SafeTensorsCheckpoint, as newName: String? = nil) throws -> TensorWriteSource {
         let info = try checkpoint.tensorInfo(name)
         return TensorWriteSource(name: newName ?? name, dtype: info.dtype, shape: info.shape,
-                                 produce: { sink in try checkpoint.withRawBytes(name) { try sink($0) } },
-                                 didWrite: { checkpoint.releasePages(name) })
+                                 produce: { sink in try checkpoint.streamRawBytes(name) { try sink($0) } })
     }
 
     /// The tensor `name` of `checkpoint` stored as `dtype` (F32, F16 or BF16; narrowing rounds to nearest even).
@@ -40,9 +39,26 @@ public struct TensorWriteSource {
         guard info.dtype.isConvertibleToFloat else {
             throw SafeTensorsError.unsupportedDType(tensor: name, dtype: info.dtype, operation: "dtype conversion")
         }
-        var source = floats(newName ?? name, shape: info.shape, dtype: dtype) { try checkpoint.floats(name) }
-        source.didWrite = { checkpoint.releasePages(name) }
-        return source
+        guard dtype.isConvertibleToFloat else {
+            throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype, operation: "conversion from Float32")
+        }
+        // Converted in chunks straight from the mapping: memory stays at one chunk whatever the tensor size.
+        return TensorWriteSource(name: newName ?? name, dtype: dtype, shape: info.shape, produce: { sink in
+            let chunk = 1 << 18
+            let floats = UnsafeMutablePointer<Float>.allocate(capacity: chunk)  // [chunk] Float32
+            defer { floats.deallocate() }
+            let srcSize = info.dtype.bitSize / 8
+            try checkpoint.streamRawBytes(name, chunkBytes: chunk * srcSize) { raw in
+                guard let src = raw.baseAddress else { return }
+                let n = raw.count / srcSize
+                switch info.dtype {
+                case .bf16: HalfConversion.bf16ToFloat(src, floats, count: n)
+                case .f16: HalfConversion.f16ToFloat(src, floats, count: n)
+                default: UnsafeMutableRawPointer(floats).copyMemory(from: src, byteCount: 4 * n)
+                }
+                try encode(UnsafeBufferPointer(start: floats, count: n), as: dtype, tensor: name, into: sink)
+            }
+        })
     }
 
     /// Float32 values computed on demand by `values` (called once, when written), stored as `dtype`
@@ -80,6 +96,11 @@ public struct TensorWriteSource {
                 if dtype == .bf16 {
                     HalfConversion.floatToBF16(base + start, scratch, count: n)
                 } else {
+                    // Finite values from 65520 up would silently become ±Inf in float16.
+                    for i in start..<(start + n) where values[i].isFinite && abs(values[i]) >= 65520 {
+                        throw SafeTensorsError.invalidOutputTensor(
+                            tensor: tensor, reason: "element \(i) = \(values[i]) is outside the float16 range (±65504)")
+                    }
                     HalfConversion.floatToF16(base + start, scratch, count: n)
                 }
                 try sink(UnsafeRawBufferPointer(start: scratch, count: 2 * n))

@@ -1,17 +1,22 @@
-/// Hand-written matchers for the two pre-tokenizer regexes nearly every byte-level checkpoint uses, with the
+import Foundation
+
+/// Hand-written matchers for the pre-tokenizer regexes nearly every byte-level checkpoint uses, with the
 /// exact leftmost-first alternation and backtracking semantics of Oniguruma on Unicode scalars:
 ///
 ///   GPT-2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 ///   Llama-3: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*
 ///            |\s*[\r\n]+|\s+(?!\S)|\s+
+///   Qwen2:   the Llama-3 pattern with `\p{N}` in place of `\p{N}{1,3}` (single digits)
 ///
-/// Both patterns match at every position (every scalar is a letter, a number, whitespace or "other"), so the
+/// All three patterns match at every position (every scalar is a letter, a number, whitespace or "other"), so the
 /// matches tile the text: `matchEnd(at:)` returns where the match starting at `i` ends. `p` is valid UTF-8.
 enum PatternScanner {
     static let gpt2Pattern = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
     static let llama3Pattern = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
-    enum Kind: Sendable { case gpt2, llama3 }
+    static let qwen2Pattern = llama3Pattern.replacingOccurrences(of: "\\p{N}{1,3}", with: "\\p{N}")
+
+    enum Kind: Sendable { case gpt2, llama3, qwen2 }
 
     @inline(__always)
     private static func classAt(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (ScalarClass, Int) {
@@ -74,9 +79,9 @@ enum PatternScanner {
     static func gpt2End(_ p: UnsafeBufferPointer<UInt8>, from i: Int, end: Int) -> Int {
         let c = contraction(p, at: i, end: end, caseInsensitive: false)
         if c > 0 { return i + c }
-        let (cls, n) = classAt(p, i)
+        // ' ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+': an optional ' ' then a run of one class.
         var start = i
-        var first = cls
+        var (first, _) = classAt(p, i)
         if p[i] == 0x20 && i + 1 < end {
             let (next, _) = classAt(p, i + 1)
             if !next.contains(.whitespace) { start = i + 1; first = next }
@@ -84,12 +89,13 @@ enum PatternScanner {
         if first.contains(.letter) { return run(p, from: start, end: end) { $0.contains(.letter) } }
         if first.contains(.number) { return run(p, from: start, end: end) { $0.contains(.number) } }
         if !first.contains(.whitespace) { return run(p, from: start, end: end, isOther) }
-        _ = n
+        // \s+(?!\S)|\s+
         return whitespaceEnd(p, from: i, end: end)
     }
 
-    /// End of the Llama-3 pattern's match starting at `i` (< end).
-    static func llama3End(_ p: UnsafeBufferPointer<UInt8>, from i: Int, end: Int) -> Int {
+    /// End of the Llama-3 pattern's match starting at `i` (< end); `digits` is the `\p{N}{1,digits}` limit
+    /// (3 for Llama-3, 1 for Qwen2).
+    static func llama3End(_ p: UnsafeBufferPointer<UInt8>, from i: Int, end: Int, digits: Int = 3) -> Int {
         let c = contraction(p, at: i, end: end, caseInsensitive: true)
         if c > 0 { return i + c }
         let (cls, n) = classAt(p, i)
@@ -100,7 +106,7 @@ enum PatternScanner {
             if next.contains(.letter) { return run(p, from: i + n, end: end) { $0.contains(.letter) } }
         }
         // \p{N}{1,3}
-        if cls.contains(.number) { return run(p, from: i, end: end, limit: 3) { $0.contains(.number) } }
+        if cls.contains(.number) { return run(p, from: i, end: end, limit: digits) { $0.contains(.number) } }
         // ' ?[^\s\p{L}\p{N}]+[\r\n]*'
         var start = i
         var first = cls
@@ -133,6 +139,8 @@ enum PatternScanner {
             while i < end { let e = gpt2End(p, from: i, end: end); out.append(i..<e); i = e }
         case .llama3:
             while i < end { let e = llama3End(p, from: i, end: end); out.append(i..<e); i = e }
+        case .qwen2:
+            while i < end { let e = llama3End(p, from: i, end: end, digits: 1); out.append(i..<e); i = e }
         }
     }
 }

@@ -23,6 +23,8 @@ public final class Tokenizer: @unchecked Sendable {
     let addedById: [Int32: AddedVocabulary.Token]
 
     /// The beginning-of-sequence id: tokenizer_config.json's `bos_token`, else the template's first prefix id.
+    /// It names the token only: whether `encode` adds it is the post-processor's decision (SmolLM2's adds
+    /// nothing, although its config names `<|im_start|>` as bos_token).
     public let bosTokenId: Int?
     /// The end-of-sequence id: tokenizer_config.json's `eos_token`, else the template's last suffix id, else
     /// the first of `</s>`, `<|end_of_text|>`, `<|endoftext|>` present among the added tokens.
@@ -76,7 +78,7 @@ public final class Tokenizer: @unchecked Sendable {
 
     /// The token string of `id` (added tokens first, then the model vocabulary), or nil for an unknown id.
     public func token(for id: Int) -> String? {
-        guard let b = tokenBytes(Int32(truncatingIfNeeded: id)), id >= 0, id <= Int(Int32.max) else { return nil }
+        guard id >= 0, id <= Int(Int32.max), let b = tokenBytes(Int32(id)) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
 
@@ -124,6 +126,8 @@ public final class Tokenizer: @unchecked Sendable {
         return ids
     }
 
+    static let maxCachedWordBytes = 256
+
     private struct EncodeScratch {
         var symbols: [Int32] = []
         var wordIds: [Int32] = []
@@ -137,11 +141,13 @@ public final class Tokenizer: @unchecked Sendable {
         text.bytes.withUnsafeBufferPointer { p in
             for piece in text.pieces {
                 let word = UnsafeBufferPointer(rebasing: p[piece.range])
-                let h = WordCache.hash(word)
-                if cache.lookup(word, hash: h, into: &ids) { continue }
+                // Long words (whole lines when there is no pre-tokenizer) rarely repeat: not worth caching.
+                let cacheable = word.count <= Self.maxCachedWordBytes
+                let h = cacheable ? WordCache.hash(word) : 0
+                if cacheable && cache.lookup(word, hash: h, into: &ids) { continue }
                 scratch.wordIds.removeAll(keepingCapacity: true)
                 model.tokenize(word, byteLevel: modelMapsBytes, symbols: &scratch.symbols, into: &scratch.wordIds)
-                cache.insert(word, hash: h, ids: scratch.wordIds[...])
+                if cacheable { cache.insert(word, hash: h, ids: scratch.wordIds[...]) }
                 for id in scratch.wordIds { ids.append(Int(id)) }
             }
         }

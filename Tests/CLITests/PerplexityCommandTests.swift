@@ -76,6 +76,20 @@ final class PerplexityCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("cannot read /nonexistent/file.txt"), r.stderr)
     }
 
+    /// A byte-order mark is text (HF tokenizers encode it): it must not be dropped, or every window shifts.
+    func testKeepsByteOrderMarkAndRejectsInvalidUTF8() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ppl-bom-\(UUID().uuidString).txt")
+        try (Data([0xEF, 0xBB, 0xBF]) + Data(Self.text.utf8)).write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        let r = OutputCapture.run(["perplexity", Self.model, "--text", url.path, "--seq-len", "83", "--json"])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\"tokens\" : 82"), "3 BOM bytes + 79 text bytes: \(r.stdout)")
+        try Data([0x41, 0xFF, 0x42]).write(to: url)
+        let bad = OutputCapture.run(["perplexity", Self.model, "--text", url.path])
+        XCTAssertEqual(bad.code, 1)
+        XCTAssertTrue(bad.stderr.contains("not valid UTF-8"), bad.stderr)
+    }
+
     func testHelpStatesBOSHandling() {
         let r = OutputCapture.run(["perplexity", "--help"])
         XCTAssertEqual(r.code, 0)

@@ -21,10 +21,17 @@ enum Fixtures {
         return try XCTUnwrap(v.arrayValue).map { String(decoding: try XCTUnwrap($0.bytesValue), as: UTF8.self) }
     }
 
-    /// name → goldens (ids are plain integers and strings are compared with ==, so JSONDecoder is fine here).
+    /// Fixture name → goldens, from every `<name>/goldens.json` (ids are plain integers and the tests compare
+    /// decoded strings by their UTF-8 bytes, so JSONDecoder is fine here).
     static func goldens() throws -> [String: Golden] {
-        let data = try Data(contentsOf: directory.appendingPathComponent("goldens.json"))
-        return try JSONDecoder().decode([String: Golden].self, from: data)
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        var out: [String: Golden] = [:]
+        for name in names {
+            let url = directory.appendingPathComponent(name).appendingPathComponent("goldens.json")
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            out[name] = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+        }
+        return out
     }
 
     static func tokenizer(_ name: String) throws -> Tokenizer {

@@ -32,6 +32,19 @@ final class TokenizerAPITests: XCTestCase {
         XCTAssertEqual(Array(tok.encode("Hi").dropFirst()), tok.encode("Hi", addSpecialTokens: false))
     }
 
+    /// The golden parity of these fixtures then covers the hand scanners (RegexFallbackParityTests the regex path).
+    func testKnownPatternsUseTheHandScanners() throws {
+        func kind(_ name: String) throws -> PatternScanner.Kind? {
+            for step in try Fixtures.tokenizer(name).preTokenizers {
+                if case .split(.scanner(let k), _, _) = step { return k }
+            }
+            return nil
+        }
+        XCTAssertEqual(try kind("smollm2"), .gpt2)
+        XCTAssertEqual(try kind("llama3"), .llama3)
+        XCTAssertEqual(try kind("qwen2"), .qwen2)
+    }
+
     func testByteLevelRoundTripsEveryGoldenText() throws {
         for name in ["smollm2", "llama3", "digits"] {
             let tok = try Fixtures.tokenizer(name)

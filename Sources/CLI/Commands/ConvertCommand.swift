@@ -21,7 +21,7 @@ enum ConvertCommand {
         options: [
             .value("dtype", "DTYPE", "Output dtype: keep, float32, bfloat16 or float16.", default: "keep"),
             .value("max-shard-size", "SIZE", "Shard when the weights exceed SIZE (e.g. 2GB, 500MB, 5GiB, bytes).",
-                   default: "no sharding"),
+                   default: "the input's file layout"),
             .flag("force", "Replace a non-empty output directory."),
         ],
         run: { args, context in

@@ -91,10 +91,15 @@ enum PerplexityCommand {
         return 0
     }
 
+    /// The file's exact text: every byte kept (a leading BOM and CR LF are text too, as Python reads them with
+    /// `newline=""`); `String(contentsOfFile:)` would drop a BOM and shift every window.
     static func readText(_ path: String) throws -> String {
-        let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw CLIError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw CLIError.unreadableFile(path: path, reason: "not valid UTF-8")
         }
         guard !text.isEmpty else { throw CLIError.emptyInput(path: path) }
         return text
