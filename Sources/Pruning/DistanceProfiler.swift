@@ -23,8 +23,10 @@ public enum DistanceProfiler {
     }
 
     /// Several tables from one pass over the calibration set (one per mode).
+    /// - Parameter alsoObserve: a second observer fed in the same forward passes (e.g. `SpanStatisticsObserver`
+    ///   fitting every candidate window at once, so pass 2 is not needed).
     public static func profile(model: LlamaModel, calibration: CalibrationSet, maxN: Int, modes: [Mode],
-                               batches: CalibrationBatches? = nil,
+                               batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates) throws -> Void)? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [DistanceTable] {
         let g = model.geometry
         let layers = g.layerCount, d = g.hiddenSize
@@ -53,6 +55,7 @@ public enum DistanceProfiler {
                         try acc.add(layer: s.layer, states: s.output, sampleRows: s.sampleRows, firstSample: range.lowerBound)
                     }
                 }
+                try alsoObserve?(s)
                 done += 1
                 progress?(done, total)
             }

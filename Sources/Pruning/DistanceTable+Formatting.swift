@@ -6,19 +6,17 @@ extension DistanceTable {
     public func textTable() -> String {
         var s = "Mean angular distance d(start, n) between L_{start-1} and L_{start+n-1} "
             + "(\(tokens == .last ? "last token" : "all tokens") of \(samples) samples; * = lowest for that n)\n"
-        let cell = 7
-        func pad(_ x: String) -> String { String(repeating: " ", count: max(0, cell - x.count)) + x }
-        s += "  n\\start" + (1..<numLayers).map { pad(String($0)) }.joined() + "\n"
+        // Every cell is 8 characters: a 7-wide number and a marker.
+        s += "  n\\start" + (1..<numLayers).map { String(format: "%7d ", $0) }.joined() + "\n"
         for n in 1...maxN {
             let best = bestStart(n: n)
-            var line = String(repeating: " ", count: max(0, 9 - String(n).count)) + String(n)
+            var line = String(format: "%9d", n)
             for start in 1..<numLayers {
-                if start <= numLayers - n {
-                    line += pad(String(format: "%.4f", distance(start: start, n: n)) + (start == best ? "*" : " "))
-                } else {
-                    line += pad("")
-                }
+                line += start <= numLayers - n
+                    ? String(format: "%7.4f", distance(start: start, n: n)) + (start == best ? "*" : " ")
+                    : String(repeating: " ", count: 8)
             }
+            while line.hasSuffix(" ") { line.removeLast() }
             s += line + "\n"
         }
         return s

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `replaceme prune` was asked to do.
 public struct PruneOptions: Sendable {
     public enum Method: String, Sendable, CaseIterable {
@@ -23,6 +25,11 @@ public struct PruneOptions: Sendable {
     public var force = false
     /// Record SHA-256 of the input and output weight files in the report (reads them once more).
     public var hashFiles = true
+
+    /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
+    public var twoPass = false
+    /// Also write each span's T (F64 [D, D], `T.0`, `T.1`, … in span order) to this safetensors file.
+    public var saveTransforms: URL?
 
     public init(layersToRemove: Int) { self.layersToRemove = layersToRemove }
 

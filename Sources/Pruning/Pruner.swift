@@ -1,6 +1,7 @@
 import Foundation
 import Llama
 import SafeTensors
+import TensorCore
 
 /// The whole ReplaceMe prune, end to end, on a checkpoint directory:
 ///
@@ -8,7 +9,11 @@ import SafeTensors
 /// 2. pass 1 (`DistanceProfiler`): distances for windows of n = layersToRemove / K, then `SpanSelector`
 ///    (skipped when the start is forced);
 /// 3. pass 2 (`StatisticsCollector`) up to the last removed layer, then `TransformSolver` per span
-///    (skipped for `--method drop`);
+///    (skipped for `--method drop`).
+///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
+///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
+///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
+///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
 /// 4. `PrunedCheckpointWriter` (atomic), then the JSON report `replaceme-report.json` inside the output.
 public final class Pruner {
     /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
@@ -22,6 +27,8 @@ public final class Pruner {
     }
 
     public static let reportFileName = "replaceme-report.json"
+    /// Largest memory for the candidates' statistics in the fused single pass (1 GiB).
+    public static let fusedMemoryLimit = 1 << 30
 
     public let inputDirectory: URL
     public let checkpoint: LlamaCheckpoint
@@ -35,14 +42,20 @@ public final class Pruner {
         model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
     }
 
+    /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
+    public private(set) var calibrationSeconds: Double?
+
     /// Loads calibration windows, tokenizing text with the checkpoint's tokenizer (loaded only if text is present).
     public func loadCalibration(files: [URL], samples: Int, seqLen: Int) throws -> CalibrationSet {
         guard seqLen <= model.geometry.maxPositions else {
             throw PruningError.sequenceTooLong(seqLen: seqLen, maxPositions: model.geometry.maxPositions)
         }
+        let t = Date()
         let encoder = LazyEncoder(directory: inputDirectory)
-        return try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
-                                       vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+        let set = try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
+                                          vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+        calibrationSeconds = Date().timeIntervalSince(t)
+        return set
     }
 
     /// Checks what can be checked before any work: sizes, forced start, output location.
@@ -63,89 +76,63 @@ public final class Pruner {
                       progress: Progress = .silent) throws -> PruneReport {
         try validate(options, output: output)
         let start = Date()
-        var timings: [String: Double] = [:]
+        var timings = calibrationSeconds.map { ["calibration": $0] } ?? [:]
         func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
             let t = Date()
             defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
             return try body()
         }
-        let n = options.windowLength
-        let L = numLayers
+        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
 
-        // Pass 1 and selection.
-        var table: DistanceTable?
-        let spans: [Span]
-        if let forced = options.forcedStart {
-            spans = [try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)]
-        } else {
-            let step = progress.begin("pass 1: distances", CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen).ranges.count * L, "layers")
-            table = try timed("distances") {
-                try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n, tokens: options.distanceTokens,
-                                             finalNormQuirk: options.finalNormQuirk, progress: step)
-            }
-            progress.end()
-            spans = try SpanSelector.select(distances: table!.distances(n: n), n: n, spans: options.spans, numLayers: L)
-        }
-        let plan = try PruningPlan(numLayers: L, spans: spans)
-
-        // Pass 2 and the solves.
-        var transforms: [Int: [Double]] = [:]
-        var fits: [LinearTransform?] = spans.map { _ in nil }
-        var rows: [Int] = spans.map { _ in 0 }
+        // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
+        let (spans, table, candidates) = try chooseSpans(calibration, options, batches, progress, timed)
+        let plan = try PruningPlan(numLayers: numLayers, spans: spans)
+        var fits: [(transform: LinearTransform, rows: Int)] = []
         if options.method == .replaceme {
-            let last = spans.map(\.lastRemoved).max()!
-            let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
-            let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
-            let stats = try timed("statistics") {
-                try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
-                                                finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
-            }
-            progress.end()
+            let stats = try candidates.map { c in spans.map { c.stats[c.spans.firstIndex(of: $0)!] } }
+                ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
-            try timed("solve") {
-                for (j, span) in spans.enumerated() {
-                    let fit = try TransformSolver.solve(stats[j], ridge: options.ridge, layer: span.keptLayer)
-                    transforms[span.keptLayer] = fit.matrix
-                    fits[j] = fit
-                    rows[j] = stats[j].rows
+            fits = try timed("solve") {
+                try zip(spans, stats).map { span, st in
+                    (try TransformSolver.solve(st, ridge: options.ridge, layer: span.keptLayer), st.rows)
                 }
             }
-        } else {
-            model.releaseMemory()
+            if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
         }
+        model.releaseMemory()
 
         // Write.
-        let tensorCount = checkpoint.weights.tensorNames.count
-        let step = progress.begin("write", tensorCount, "tensors")
+        let step = progress.begin("write", checkpoint.weights.tensorNames.count, "tensors")
+        let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
         let written = try timed("write") {
             try PrunedCheckpointWriter.write(checkpoint: checkpoint, plan: plan, transforms: transforms, output: output,
                                              force: options.force, progress: step)
         }
         progress.end()
 
-        // Report.
-        let inputFiles = try timed("hash") {
-            try checkpoint.weights.files.map { f in
-                PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize,
-                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: f.url) : nil)
-            }
+        // Report: every input and output weight file hashed (files in parallel).
+        let inputURLs = checkpoint.weights.files.map(\.url)
+        let outputs = written.weightFiles + written.otherFiles
+        let hashes = try timed("hash") {
+            try Self.hashFiles(options.hashFiles ? inputURLs + outputs.map { output.appendingPathComponent($0.name) } : [])
         }
-        let outputFiles = try timed("hash") {
-            try (written.weightFiles + written.otherFiles).map { f in
-                PruneReport.FileRecord(name: f.name, bytes: f.bytes,
-                                       sha256: options.hashFiles ? try SHA256.hex(fileAt: output.appendingPathComponent(f.name)) : nil)
-            }
+        let inputFiles = checkpoint.weights.files.enumerated().map { i, f in
+            PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize, sha256: hashes.isEmpty ? nil : hashes[i])
         }
-        timings["total"] = Date().timeIntervalSince(start)
+        let outputFiles = outputs.enumerated().map { i, f in
+            PruneReport.FileRecord(name: f.name, bytes: f.bytes, sha256: hashes.isEmpty ? nil : hashes[inputURLs.count + i])
+        }
+        timings["total"] = Date().timeIntervalSince(start) + (calibrationSeconds ?? 0)
+        let n = options.windowLength
         let spanRecords = spans.enumerated().map { j, s in
             PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
                                    foldedInto: options.method == .replaceme ? s.keptLayer : nil,
                                    distance: table.map { Self.meanDistance($0, span: s, n: n) },
-                                   fit: fits[j].map { PruneReport.Fit($0, rows: rows[j]) })
+                                   fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
         }
         let report = PruneReport(
             tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
-            input: inputDirectory.path, inputLayers: L, inputFiles: inputFiles, calibration: calibration.sources,
+            input: inputDirectory.path, inputLayers: numLayers, inputFiles: inputFiles, calibration: calibration.sources,
             calibrationIdsSHA256: SHA256.hex(Data(calibration.idsJSONL().utf8)),
             options: .init(method: options.method.rawValue, layersRemoved: plan.removedLayers.count,
                            spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
@@ -155,6 +142,69 @@ public final class Pruner {
             outputFiles: outputFiles, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
         try OutputLocation.writeAtomically(try report.jsonData(), to: output.appendingPathComponent(Self.reportFileName))
         return report
+    }
+
+    /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
+    /// statistics of every candidate window.
+    private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
+                             _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
+        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?) {
+        let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
+        if let forced = options.forcedStart {
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil)
+        }
+        let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
+            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
+        let candidates = fused ? SpanStatisticsObserver(
+            spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
+            width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+            : nil
+        let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", batches.ranges.count * L, "layers")
+        let table = try timed(fused ? "distances+statistics" : "distances") {
+            try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
+                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
+                                         batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
+                                         progress: step)
+        }[0]
+        progress.end()
+        let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        if let c = candidates {
+            for span in spans { try c.stats[c.spans.firstIndex(of: span)!].checkFinite(layer: span.keptLayer) }
+        }
+        return (spans, table, candidates)
+    }
+
+    /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
+    private func collect(_ spans: [Span], _ calibration: CalibrationSet, _ options: PruneOptions,
+                         _ batches: CalibrationBatches, _ progress: Progress) throws -> [LeastSquaresAccumulator] {
+        let last = spans.map(\.lastRemoved).max()!
+        let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
+        defer { progress.end() }
+        return try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
+                                               finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+    }
+
+    /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file.
+    private func saveTransforms(_ transforms: [LinearTransform], to url: URL) throws {
+        let tensors = transforms.enumerated().map { j, t in
+            TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [t.width, t.width], t.matrix.withUnsafeBytes { Array($0) })
+        }
+        try SafeTensorsWriter.write(tensors, to: url)
+    }
+
+    /// SHA-256 of each file, several files at a time.
+    static func hashFiles(_ urls: [URL]) throws -> [String] {
+        final class Results: @unchecked Sendable {   // each slot written by one iteration only
+            var values: [Result<String, Error>?]
+            init(_ n: Int) { values = Array(repeating: nil, count: n) }
+        }
+        let results = Results(urls.count)
+        let lock = NSLock()
+        Parallel.forEach(urls.count) { i in
+            let r = Result { try SHA256.hex(fileAt: urls[i]) }
+            lock.lock(); results.values[i] = r; lock.unlock()
+        }
+        return try results.values.map { try $0!.get() }
     }
 
     /// A merged span of several windows is scored by the mean of its windows' distances (one window: its own).

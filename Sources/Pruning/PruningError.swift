@@ -20,6 +20,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case tooManySpans(requested: Int, placed: Int, n: Int, numLayers: Int)
     /// A statistic (Gram matrix, cross term, distance) contains NaN or ±Inf.
     case nonFinite(statistic: String, layer: Int)
+    /// G + αI could not be factorised (fewer independent rows than dimensions, and no fallback could fix it).
+    case singularGram(layer: Int, reason: String)
     /// The output directory already exists (and `--force` was not given).
     case outputExists(path: String)
     /// The output directory is the input directory or inside it.
@@ -58,6 +60,9 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
         case let .nonFinite(statistic, layer):
             return "non-finite value (NaN or Inf) in \(statistic) at layer \(layer); the model's activations overflow "
                 + "there (check the checkpoint, or use fewer/shorter samples)"
+        case let .singularGram(layer, reason):
+            return "the least-squares system for the span after layer \(layer) is singular (\(reason)); "
+                + "pass --ridge with a small positive value or use more calibration samples"
         case let .outputExists(path):
             return "output '\(path)' already exists; choose another path or pass --force to replace it"
         case let .outputInsideInput(output, input):

@@ -16,8 +16,10 @@ public enum TransformSolver {
         let solved: (x: [Double], report: SolveReport)
         do {
             solved = try CholeskySolver.solve(g: stats.gram, c: stats.cross, n: d, m: d, ridge: ridge)
+        } catch SolverError.notFinite(let what) {
+            throw PruningError.nonFinite(statistic: "least-squares solve (\(what))", layer: layer)
         } catch {
-            throw PruningError.nonFinite(statistic: "least-squares solve (\(error))", layer: layer)
+            throw PruningError.singularGram(layer: layer, reason: "\(error)")
         }
         let t = solved.x
         guard t.allSatisfy(\.isFinite) else { throw PruningError.nonFinite(statistic: "transform T", layer: layer) }

@@ -117,7 +117,7 @@ public struct CheckpointWriter {
     }
 
     /// Refuses an output that is (inside) an input or contains one, and a non-empty existing output unless forced.
-    func checkLocation() throws {
+    public func checkLocation() throws {
         let out = Self.resolved(output)
         for input in inputs {
             let inp = Self.resolved(input)

@@ -79,6 +79,27 @@ final class PrunerTests: XCTestCase {
         XCTAssertNil(pruned.weights.info(WeightName.layer(6, .downProj)))
     }
 
+    /// One span: pass 1 fits every candidate at once; the result equals the classic two passes.
+    func testFusedPassEqualsTwoPasses() throws {
+        let pruner = try Pruner(checkpointDirectory: Self.model)
+        let cal = try calibration(pruner)
+        let dir = try temporaryDirectory()
+        var transforms: [[Double]] = []
+        for twoPass in [false, true] {
+            var options = PruneOptions(layersToRemove: 3)
+            options.twoPass = twoPass
+            options.hashFiles = false
+            options.saveTransforms = dir.appendingPathComponent("T-\(twoPass).safetensors")
+            let report = try pruner.prune(calibration: cal, options: options, output: dir.appendingPathComponent("out-\(twoPass)"),
+                                          toolVersion: "test")
+            XCTAssertEqual(report.timings["statistics"] == nil, !twoPass, "fused runs have no separate pass 2")
+            let file = try SafeTensorsFile(url: options.saveTransforms!)
+            transforms.append(try file.withRawBytes("T.0") { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) } })
+        }
+        XCTAssertEqual(transforms[0].count, 32 * 32)
+        XCTAssertLessThan(relativeError(transforms[0], transforms[1]), 1e-12)
+    }
+
     func testBadRequestsWriteNothing() throws {
         let pruner = try Pruner(checkpointDirectory: Self.model)
         let cal = try calibration(pruner)

@@ -61,4 +61,26 @@ final class TransformSolverTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("layer 11"))
         }
     }
+
+    /// Fewer rows than dimensions: G is singular. With α = 0 the solver's fallback must raise the ridge (and say so),
+    /// or the solve fails with the specific error; an explicit ridge always works.
+    func testSingularGram() throws {
+        let d = 6
+        var rng = SeededRandom(seed: 9)
+        let x = rng.floats(3 * d), y = rng.floats(3 * d), l = rng.floats(3 * d)
+        var acc = LeastSquaresAccumulator(width: d)
+        var scratch: [Float] = []
+        acc.add(rows: 3, mlpOut: x, attnResidual: y, spanOut: l, scratch: &scratch)
+        do {
+            let fit = try TransformSolver.solve(acc, ridge: 0, layer: 4)
+            XCTAssertTrue(fit.solve.usedFallback)
+            XCTAssertGreaterThan(fit.solve.ridge, 0)
+        } catch let error as PruningError {
+            guard case .singularGram(4, _) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue("\(error)".contains("--ridge"))
+        }
+        let fit = try TransformSolver.solve(acc, ridge: 1e-3, layer: 4)
+        XCTAssertEqual(fit.solve.ridge, 1e-3)
+        XCTAssertLessThan(fit.relativeResidual, fit.identityRelativeResidual)
+    }
 }

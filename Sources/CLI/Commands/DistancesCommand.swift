@@ -1,0 +1,52 @@
+import Foundation
+import Pruning
+
+/// `replaceme distances <checkpoint-dir> [--max-n N] [--format text|csv|json] [--svg FILE]`: pass 1 alone, the
+/// whole table of mean angular distances for every span length and start.
+enum DistancesCommand {
+    static let spec = CommandSpec(
+        name: "distances",
+        summary: "Print the angular-distance table of every span (all lengths n, all starts) on calibration text.",
+        discussion: """
+        d(start, n) is the mean over calibration samples of arccos(cos(L_{start-1}, L_{start+n-1}))/π, the angle
+        between the hidden state entering layer `start` and the one leaving layer start+n-1 (at each sample's last
+        token, or all tokens). Low values mark spans whose removal changes the hidden state least; `prune` picks
+        the lowest for its n. Layer 0 is never a candidate (start ≥ 1).
+
+        EXAMPLE: replaceme distances models/smollm2-135m-bf16 --max-n 8 --svg distances.svg
+        """,
+        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory.")],
+        options: [
+            .value("max-n", "N", "Longest span length in the table.", default: "layers - 2"),
+            .value("format", "F", "Output format: text, csv or json.", default: "text"),
+            .value("svg", "FILE", "Also write the table as an SVG heat map."),
+        ] + CalibrationOptions.options + [
+            .value("distance-tokens", "WHICH", "Positions averaged: last or all.", default: "last"),
+            .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
+        ],
+        run: { args, context in
+            let format = try args.choice("format", ["text", "csv", "json"]) ?? "text"
+            let tokens = try CalibrationOptions.distanceTokens(args)
+            let calibration = try CalibrationOptions.parse(args)
+            let pruner = try Pruner(checkpointDirectory: URL(fileURLWithPath: args.positional(0)!))
+            let layers = pruner.numLayers
+            let maxN = try args.int("max-n", in: 1...max(1, layers - 2)) ?? (layers - 2)
+            let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
+                                                 seqLen: calibration.seqLen)
+            let progress = CalibrationOptions.progress(context)
+            let step = progress.begin("distances", CalibrationBatches(samples: set.samples, seqLen: set.seqLen).ranges.count * layers, "layers")
+            let table = try DistanceProfiler.profile(model: pruner.model, calibration: set, maxN: maxN, tokens: tokens,
+                                                     finalNormQuirk: args.flag("final-norm-quirk"), progress: step)
+            progress.end()
+            if let svg = args.string("svg") {
+                try Data(table.svg(title: "Angular distance: \(pruner.inputDirectory.lastPathComponent)").utf8)
+                    .write(to: URL(fileURLWithPath: svg))
+            }
+            switch format {
+            case "csv": context.writeOut(table.csv())
+            case "json": context.writeOut(String(decoding: try table.json(), as: UTF8.self) + "\n")
+            default: context.writeOut(table.textTable())
+            }
+            return 0
+        })
+}

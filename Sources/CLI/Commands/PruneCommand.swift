@@ -1,0 +1,124 @@
+import Foundation
+import Pruning
+
+/// `replaceme prune <checkpoint-dir> --output DIR [--layers n | --ratio r] ...`: the ReplaceMe method end to end.
+enum PruneCommand {
+    static let spec = CommandSpec(
+        name: "prune",
+        summary: "Remove a span of transformer blocks and fold a least-squares transform into the previous block (ReplaceMe).",
+        discussion: """
+        Pass 1 runs the calibration windows through the model and scores every window of n blocks by the mean
+        angular distance between its input and output hidden states; the lowest wins (--spans K picks K
+        non-overlapping windows greedily and merges adjacent ones). Pass 2 streams the calibration set to the end
+        of the span and accumulates G = MᵀM and C = Mᵀ(L_end − Y) in Float64 over every token position; T solves
+        (G + αI)T = C by Cholesky and is folded into the kept block's down_proj (W ← Tᵀ·W). --method drop removes
+        the same span with no transform (the UIDL baseline).
+        The output loads in Hugging Face transformers unchanged; untouched tensors are byte-for-byte copies.
+        A JSON report (inputs and hashes, options, distances, spans, residuals, timings, peak memory) is written
+        to <output>/replaceme-report.json. The output appears only when complete.
+
+        Choices that differ from the published reference (each documented in the source):
+          * regression rows are all real token positions, the first included; windows are full, so no padding;
+          * the last block's output enters distances and targets raw, not final-normed (--final-norm-quirk for parity);
+          * activations are Float32 (the reference profiles a 4-bit model).
+
+        EXAMPLE: replaceme prune models/smollm2-135m-bf16-sharded --output out/smollm2-pruned --ratio 0.25
+        """,
+        positionals: [.init("checkpoint-dir", "The input Hugging Face checkpoint directory.")],
+        options: [
+            .value("output", "DIR", "Where to write the pruned checkpoint (required; must not exist unless --force)."),
+            .value("layers", "N", "Layers to remove in total."),
+            .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
+            .value("method", "M", "replaceme (fold the transform) or drop (remove only).", default: "replaceme"),
+        ] + CalibrationOptions.options + [
+            .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
+            .value("start", "I", "Force one span starting at layer I (0-based first removed layer; skips pass 1)."),
+            .value("ridge", "ALPHA", "Ridge α added to the Gram matrix diagonal (0 = plain least squares; the solver "
+                   + "raises it automatically if the matrix is singular).", default: "0"),
+            .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
+            .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
+            .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools)."),
+            .flag("two-pass", "Run pass 2 separately even when pass 1 can fit every candidate window at once "
+                  + "(the default for one span: same result, one forward pass less)."),
+            .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors."),
+            .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
+            .flag("force", "Replace a non-empty output directory."),
+            .flag("json", "Print the full report as JSON instead of the summary."),
+        ],
+        run: { args, context in
+            guard let outputPath = args.string("output") else {
+                throw args.usageError("missing option '--output DIR'")
+            }
+            let layers = try args.int("layers", in: 1...100_000)
+            let ratio = try args.double("ratio", in: 0...1)
+            guard (layers == nil) != (ratio == nil) else {
+                throw args.usageError("give exactly one of '--layers N' and '--ratio R'")
+            }
+            let method = PruneOptions.Method(rawValue: try args.choice("method", PruneOptions.Method.allCases.map(\.rawValue)) ?? "replaceme")!
+            let spans = try args.int("spans", in: 1...1000) ?? 1
+            let start = try args.int("start", in: Int.min...Int.max)
+            if start != nil && spans != 1 { throw args.usageError("'--start' forces one span; it cannot be combined with '--spans'") }
+            let ridge = try args.double("ridge", in: 0...Double.greatestFiniteMagnitude) ?? 0
+            let tokens = try CalibrationOptions.distanceTokens(args)
+            let calibration = try CalibrationOptions.parse(args)
+
+            let input = URL(fileURLWithPath: args.positional(0)!)
+            let output = URL(fileURLWithPath: outputPath)
+            let pruner = try Pruner(checkpointDirectory: input)
+            let count = layers ?? Int((ratio! * Double(pruner.numLayers)).rounded())
+            guard count >= 1 else {
+                throw args.usageError("--ratio \(ratio!) of \(pruner.numLayers) layers removes no layer")
+            }
+            if count % spans != 0 {
+                throw args.usageError("--layers \(count) is not a multiple of --spans \(spans)")
+            }
+            var options = PruneOptions(layersToRemove: count)
+            options.method = method
+            options.spans = spans
+            options.forcedStart = start
+            options.ridge = ridge
+            options.distanceTokens = tokens
+            options.finalNormQuirk = args.flag("final-norm-quirk")
+            options.force = args.flag("force")
+            options.hashFiles = !args.flag("no-hash")
+            options.twoPass = args.flag("two-pass")
+            options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
+            try pruner.validate(options, output: output)   // before tokenizing or computing anything
+
+            let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
+                                                 seqLen: calibration.seqLen)
+            if let path = args.string("export-ids") {
+                try Data(set.idsJSONL().utf8).write(to: URL(fileURLWithPath: path))
+            }
+            let report = try pruner.prune(calibration: set, options: options, output: output,
+                                          toolVersion: CommandLineTool.version, progress: CalibrationOptions.progress(context))
+            if args.flag("json") {
+                context.writeOut(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
+            } else {
+                context.writeOut(summary(report))
+            }
+            return 0
+        })
+
+    /// The short human summary printed on stdout.
+    static func summary(_ r: PruneReport) -> String {
+        var s = "Pruned \(r.input) (\(r.inputLayers) layers) → \(r.output) (\(r.outputLayers) layers), method \(r.options.method)\n"
+        for span in r.spans {
+            s += "  removed layers \(span.start)...\(span.end)"
+            if let d = span.distance { s += String(format: " (mean angular distance %.4f)", d) }
+            if let k = span.foldedInto { s += "; layer \(k)'s down_proj absorbed T" }
+            s += "\n"
+            if let f = span.fit {
+                s += String(format: "    regression residual %.4f (no transform: %.4f); end-of-span state error %.4f (no transform: %.4f)\n",
+                            f.relativeResidual, f.identityRelativeResidual, f.streamRelativeError, f.identityStreamRelativeError)
+                if f.usedFallback { s += String(format: "    the Gram matrix was singular: ridge raised to %.3g\n", f.ridge) }
+            }
+        }
+        let t = r.timings
+        let phases = ["distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
+        s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
+            + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
+        s += "  report: \(r.output)/\(Pruner.reportFileName)\n"
+        return s
+    }
+}

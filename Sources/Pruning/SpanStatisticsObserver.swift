@@ -1,0 +1,66 @@
+import Llama
+
+/// Accumulates the least-squares statistics of several spans from the layer observer of one forward pass.
+///
+/// For span (s, n): at block s−1 it copies the batch's M_{s−1} and Y_{s−1} ([R, D] each); at block s+n−1 it adds
+/// rows X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} to the span's `LeastSquaresAccumulator` and drops the copies. Spans may
+/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once.
+/// Quirk choice: the target at the model's last block is the raw L_{L−1}, or RMSNorm_final(L_{L−1}) when
+/// `finalNorm` is given (the reference's HF indexing).
+public final class SpanStatisticsObserver {
+    public let spans: [Span]
+    public private(set) var stats: [LeastSquaresAccumulator]
+    private let numLayers: Int
+    private let width: Int
+    private let finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)?
+    private var held: [(m: [Float], y: [Float])?]
+    private var scratch: [Float] = []
+    private var normed: [Float] = []
+
+    /// - Parameter finalNorm: `(rows, x, y)` writing RMSNorm_final(x) into y, for `--final-norm-quirk`; nil for raw.
+    public init(spans: [Span], numLayers: Int, width: Int,
+                finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) {
+        self.spans = spans; self.numLayers = numLayers; self.width = width; self.finalNorm = finalNorm
+        stats = spans.map { _ in LeastSquaresAccumulator(width: width) }
+        held = spans.map { _ in nil }
+    }
+
+    /// The last block any span needs.
+    public var lastLayer: Int { spans.map(\.lastRemoved).max() ?? -1 }
+
+    public func observe(_ s: LayerStates) {
+        let count = s.rows * width
+        for (j, span) in spans.enumerated() where s.layer == span.keptLayer {
+            held[j] = (Array(UnsafeBufferPointer(start: s.mlpOutput, count: count)),
+                       Array(UnsafeBufferPointer(start: s.attentionResidual, count: count)))
+        }
+        guard spans.contains(where: { $0.lastRemoved == s.layer }) else { return }
+        if let norm = finalNorm, s.layer == numLayers - 1 {
+            if normed.count < count { normed = [Float](repeating: 0, count: count) }
+            normed.withUnsafeMutableBufferPointer { norm(s.rows, s.output, $0.baseAddress!) }
+            let copy = normed
+            copy.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!) }
+        } else {
+            accumulate(s, target: s.output)
+        }
+    }
+
+    /// Adds this batch's rows to every span ending at block `s.layer`. target: [R, D], L_{s+n−1} (or its norm).
+    private func accumulate(_ s: LayerStates, target: UnsafePointer<Float>) {
+        for (j, span) in spans.enumerated() where s.layer == span.lastRemoved {
+            guard let h = held[j] else { continue }
+            h.m.withUnsafeBufferPointer { mb in
+                h.y.withUnsafeBufferPointer { yb in
+                    stats[j].add(rows: s.rows, mlpOut: mb.baseAddress!, attnResidual: yb.baseAddress!,
+                                 spanOut: target, scratch: &scratch)
+                }
+            }
+            held[j] = nil
+        }
+    }
+
+    /// Throws `PruningError.nonFinite` naming the kept layer of the first span whose statistics are not finite.
+    public func checkFinite() throws {
+        for (j, span) in spans.enumerated() { try stats[j].checkFinite(layer: span.keptLayer) }
+    }
+}

@@ -1,0 +1,106 @@
+import XCTest
+@testable import CLI
+
+/// `replaceme prune` and `replaceme distances` in-process on the tiny 8-layer fixture of the Pruning tests.
+final class PruneCommandTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("PruningTests/Fixtures")
+    static let model = fixtures.appendingPathComponent("tiny-llama-8").path
+    static let calibration = ["--calibration", fixtures.appendingPathComponent("calibration.jsonl").path,
+                              "--samples", "8", "--seq-len", "32"]
+
+    func scratch(_ name: String = #function) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("replaceme-cli-prune-\(getpid())")
+            .appendingPathComponent(name.filter { $0.isLetter })
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func testPruneWritesCheckpointAndSummary() throws {
+        let out = try scratch().appendingPathComponent("pruned")
+        let r = OutputCapture.run(["prune", Self.model, "--output", out.path, "--layers", "2"] + Self.calibration)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("(8 layers) → \(out.path) (6 layers), method replaceme"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("removed layers 6...7"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("layer 5's down_proj absorbed T"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("pass 1: distances + statistics"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("write"), r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("replaceme-report.json").path))
+        // Again into the same output: refused, nothing changed; with --force: replaced; --json: the report.
+        let again = OutputCapture.run(["prune", Self.model, "--output", out.path, "--layers", "2"] + Self.calibration)
+        XCTAssertEqual(again.code, 1)
+        XCTAssertTrue(again.stderr.contains("Error: output '\(out.path)' already exists"), again.stderr)
+        let forced = OutputCapture.run(["prune", Self.model, "--output", out.path, "--ratio", "0.25", "--method", "drop",
+                                        "--force", "--json", "--no-hash"] + Self.calibration)
+        XCTAssertEqual(forced.code, 0, forced.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(forced.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(json?["outputLayers"] as? Int, 6)
+        XCTAssertEqual((json?["options"] as? [String: Any])?["method"] as? String, "drop")
+    }
+
+    func testUsageErrors() throws {
+        let out = try scratch().appendingPathComponent("o").path
+        for (args, message) in [
+            (["--output", out], "give exactly one of '--layers N' and '--ratio R'"),
+            (["--output", out, "--layers", "2", "--ratio", "0.5"], "give exactly one of"),
+            (["--layers", "2"], "missing option '--output DIR'"),
+            (["--output", out, "--layers", "2", "--spans", "2", "--start", "3"], "cannot be combined"),
+            (["--output", out, "--ratio", "0.01"], "removes no layer"),
+            (["--output", out, "--layers", "3", "--spans", "2"], "not a multiple of --spans 2"),
+            (["--output", out, "--layers", "2", "--method", "magic"], "must be one of replaceme, drop"),
+        ] {
+            let r = OutputCapture.run(["prune", Self.model] + args + Self.calibration)
+            XCTAssertEqual(r.code, 64, "\(args)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    func testBadInputsAreSpecificErrors() throws {
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("o").path
+        let bad = dir.appendingPathComponent("bad.jsonl")
+        try Data("{\"ids\": [1, 2]}\n{\"ids\": [3,\n".utf8).write(to: bad)
+        let notUTF8 = dir.appendingPathComponent("latin1.txt")
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x0A]).write(to: notUTF8)
+        let empty = dir.appendingPathComponent("empty.txt")
+        try Data().write(to: empty)
+        for (args, message) in [
+            (["--layers", "7"], "cannot remove 7 layers from a model with 8 layers"),
+            (["--layers", "2", "--start", "7"], "span start 7 with 2 layers is out of range"),
+            (["--layers", "2", "--calibration", bad.path], "line 2: not valid JSON"),
+            (["--layers", "2", "--calibration", notUTF8.path], "is not valid UTF-8: bad byte at offset 3 (line 1)"),
+            (["--layers", "2", "--calibration", empty.path], "contains no tokens"),
+            (["--layers", "2", "--samples", "9"], "fewer than --samples 9 × --seq-len 32"),
+            (["--layers", "2", "--output", Self.model + "/inner"], "is inside the input checkpoint"),
+        ] {
+            var full = ["prune", Self.model, "--output", out] + Self.calibration + args
+            if args.contains("--output") { full.removeSubrange(2..<4) }
+            let r = OutputCapture.run(full)
+            XCTAssertEqual(r.code, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: Self.model + "/inner"))
+    }
+
+    static let smallCalibration = ["--calibration", fixtures.appendingPathComponent("calibration.jsonl").path,
+                                   "--samples", "2", "--seq-len", "16"]
+
+    func testDistancesFormats() throws {
+        let svg = try scratch().appendingPathComponent("d.svg")
+        let text = OutputCapture.run(["distances", Self.model, "--max-n", "3", "--svg", svg.path] + Self.smallCalibration)
+        XCTAssertEqual(text.code, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("n\\start"), text.stdout)
+        XCTAssertEqual(text.stdout.split(separator: "\n").count, 2 + 3)
+        XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).hasPrefix("<?xml"))
+        let csv = OutputCapture.run(["distances", Self.model, "--max-n", "2", "--format", "csv"] + Self.smallCalibration)
+        XCTAssertEqual(csv.stdout.split(separator: "\n").count, 1 + 7 + 6)
+        let json = OutputCapture.run(["distances", Self.model, "--max-n", "1", "--format", "json", "--distance-tokens", "all"] + Self.smallCalibration)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual((object?["table"] as? [String: Any])?["tokens"] as? String, "all")
+        let bad = OutputCapture.run(["distances", Self.model, "--max-n", "7"] + Self.smallCalibration)
+        XCTAssertEqual(bad.code, 64)
+    }
+}
