@@ -3,7 +3,6 @@
 token windows of a real text, with the vocabulary projection + NLL (perplexity) and without it (layers only,
 what calibration needs). Use scripts/bench-forward.sh, which builds the release binary first.
 """
-import argparse
 import json
 import os
 import subprocess
@@ -12,12 +11,11 @@ import time
 
 import torch
 import transformers
-from tokenizers import Tokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from importlib import import_module  # noqa: E402
 
-windows = import_module("check-perplexity").windows
+shared = import_module("check-perplexity")
 
 
 def torch_run(model, ws, with_logits):
@@ -42,22 +40,15 @@ def ours(binary, model, text, seq_len, max_tokens, layers_only):
 
 
 def main():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    p = argparse.ArgumentParser()
-    p.add_argument("--bin", required=True)
-    p.add_argument("--model", default=os.path.join(root, "models", "smollm2-135m-fp32"))
-    p.add_argument("--text", default="/work/cache/text/botchan.txt")
-    p.add_argument("--seq-len", type=int, default=1024)
+    p = shared.arguments(__doc__)
     p.add_argument("--windows", type=int, default=8)
-    p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     config = transformers.AutoConfig.from_pretrained(a.model)
-    with open(a.text, encoding="utf-8", newline="") as f:
-        ids = Tokenizer.from_file(os.path.join(a.model, "tokenizer.json")).encode(f.read(), add_special_tokens=False).ids
+    ids = shared.read_ids(a.model, a.text)
     max_tokens = a.windows * (a.seq_len - (1 if config.bos_token_id is not None else 0))
-    ws = windows(ids, a.seq_len, config.bos_token_id, max_tokens)
+    ws = shared.windows(ids, a.seq_len, config.bos_token_id, max_tokens)
     assert len(ws) == a.windows, f"text too short for {a.windows} windows"
     model = transformers.AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32).eval()
     torch_run(model, ws[:1], True)  # warm-up (not timed)
