@@ -4,7 +4,9 @@
 numpy runs in a child process whose environment has OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed (with
 them set, OpenBLAS picks a weaker kernel on this machine) and OPENBLAS_NUM_THREADS set to the thread count;
 threadpoolctl reports which OpenBLAS kernel ("architecture") it uses. Each side: one warm-up, then repeated
-runs for at least --min-time seconds, best run kept; the best over --rounds rounds is reported.
+runs for at least --min-time seconds, best run kept; the best over --rounds rounds is reported. The two
+sides alternate shape by shape (ours, numpy, ours, numpy, ...) so that load changes on a shared machine hit
+both alike; the load average before and after is printed.
 """
 import argparse
 import json
@@ -69,21 +71,20 @@ def main():
         load_before = f.read().split()[:3]
     rows, path, blas = [], None, None
     for threads in [int(t) for t in args.threads.split()]:
-        best_ours = {}; best_np = {}
-        for _ in range(args.rounds):
-            ours = run_ours(args.binary, shapes, threads, args.min_time)
-            path = f'{ours["path"]} (CPU: {ours["cpu"]})'
-            for r in ours["results"]:
-                key = (r["m"], r["k"], r["n"])
-                best_ours[key] = max(best_ours.get(key, 0), r["gflops"])
-            npres = run_numpy(shapes, threads, args.min_time)
-            blas = ", ".join(f'{i.get("version")} {i.get("architecture")}' for i in npres["openblas"])
-            for r in npres["results"]:
-                key = (r["m"], r["k"], r["n"])
-                best_np[key] = max(best_np.get(key, 0), r["gflops"])
-        for key in shapes:
-            rows.append({"m": key[0], "k": key[1], "n": key[2], "threads": threads,
-                         "ours": best_ours[key], "numpy": best_np[key], "ratio": best_ours[key] / best_np[key]})
+        for shape in shapes:
+            # Ours and numpy alternate shape by shape, so a change in machine load hits both sides alike.
+            best_ours = best_np = 0.0
+            for _ in range(args.rounds):
+                ours = run_ours(args.binary, [shape], threads, args.min_time)
+                path = f'{ours["path"]} (CPU: {ours["cpu"]})'
+                best_ours = max(best_ours, ours["results"][0]["gflops"])
+                npres = run_numpy([shape], threads, args.min_time)
+                blas = ", ".join(f'{i.get("version")} {i.get("architecture")}' for i in npres["openblas"])
+                best_np = max(best_np, npres["results"][0]["gflops"])
+            rows.append({"m": shape[0], "k": shape[1], "n": shape[2], "threads": threads,
+                         "ours": best_ours, "numpy": best_np, "ratio": best_ours / best_np})
+            print(f"  measured {shape} threads={threads}: ours {best_ours:.1f}, numpy {best_np:.1f} GFLOP/s",
+                  file=sys.stderr)
     with open("/proc/loadavg") as f:
         load_after = f.read().split()[:3]
     if args.json:

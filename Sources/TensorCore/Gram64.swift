@@ -1,7 +1,7 @@
 /// Float64 statistics for least-squares solves, from Float32 rows.
 ///
 /// `C += Xᵀ·Y` is a product whose reduction runs over the rows of X and Y, so packing reads both row by row
-/// and widens to Float64 on the way (see `WidenedColumnSource`); the packed, blocked Float64 micro-kernel of
+/// and widens to Float64 on the way (see `TransposedSource`); the packed, blocked Float64 micro-kernel of
 /// `Gemm64` does the rest, the output split across threads.
 public enum Gram64 {
     /// Column-block width of the symmetric `XᵀX` accumulation.

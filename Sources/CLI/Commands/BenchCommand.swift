@@ -14,18 +14,18 @@ enum BenchCommand {
 
     static let spec = CommandSpec(
         name: "bench",
-        summary: "Measure kernel speed: 'gemm' (Float32 C = A·Bᵀ, GFLOP/s) or 'solve' (Gram + Cholesky, Float64).",
+        summary: "Measure kernel speed: 'gemm' (Float32 C = A·Bᵀ), 'solve' (Gram + Cholesky, Float64), 'attention'.",
         discussion: """
         Each shape runs once to warm up, then repeatedly for at least --min-time seconds; the best run is
         reported. The kernel path (REPLACEME_KERNELS to force one) and the CPU features are printed.
         Compare with numpy/OpenBLAS: scripts/bench-gemm.sh.
         """,
-        positionals: [.init("kernel", "What to measure: gemm or solve.")],
+        positionals: [.init("kernel", "What to measure: gemm, solve or attention.")],
         options: [
             .value("threads", "N", "Worker threads.", default: "REPLACEME_THREADS or all cores"),
             .value("shapes", "LIST", "Shapes as M,K,N separated by ';'.", default: "the issue's eight shapes"),
             .value("min-time", "S", "Minimum seconds of timed runs per shape.", default: "1"),
-            .value("n", "N", "solve: size of G (n×n).", default: "4096"),
+            .value("n", "N", "solve: size of G (n×n); attention: sequence length.", default: "4096 / 2048"),
             .value("m", "M", "solve: right-hand sides.", default: "n"),
             .flag("f64", "gemm: measure the Float64 product (Gemm64.dgemm) instead."),
             .flag("cpu-time", "Time by process CPU time instead of wall time (steadier on a loaded machine; per thread)."),
@@ -33,8 +33,9 @@ enum BenchCommand {
         ],
         run: { args, context in
             if args.positional(0) == "solve" { return try runSolve(args, context) }
+            if args.positional(0) == "attention" { return try runAttention(args, context) }
             guard args.positional(0) == "gemm" else {
-                throw UsageError("unknown benchmark '\(args.positional(0) ?? "")' (expected: gemm or solve)", spec: args.spec)
+                throw UsageError("unknown benchmark '\(args.positional(0) ?? "")' (expected: gemm, solve or attention)", spec: args.spec)
             }
             let threads = try args.int("threads", in: 1...1024) ?? Parallel.defaultThreads
             let minTime = try args.double("min-time", in: 0...3600) ?? 1

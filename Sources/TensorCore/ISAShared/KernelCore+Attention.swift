@@ -69,7 +69,7 @@ extension KernelCore {
             }
             // O += P · V_block   (P: [rows, keys], V_block: [keys, hd] read as its transpose)
             PackedGemm.run(FloatVector.self, m: rows, n: hd, k: keys, a: RowMajorSource(UnsafePointer(s), ld: bk),
-                           b: TransposedSource(v + s0 * kvStride + kvHead * hd, ld: kvStride),
+                           b: TransposedSource<Float, Float>(v + s0 * kvStride + kvHead * hd, ld: kvStride),
                            c: o, ldc: hd, alpha: 1, accumulate: true)
             s0 += bk
         }

@@ -27,13 +27,13 @@ package enum KernelCore {
                            b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
         case (false, true):
             PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: RowMajorSource(a, ld: lda),
-                           b: TransposedSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+                           b: TransposedSource<Double, Double>(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
         case (true, false):
-            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource(a, ld: lda),
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource<Double, Double>(a, ld: lda),
                            b: RowMajorSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
         case (true, true):
-            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource(a, ld: lda),
-                           b: TransposedSource(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
+            PackedGemm.run(DoubleVector.self, m: m, n: n, k: k, a: TransposedSource<Double, Double>(a, ld: lda),
+                           b: TransposedSource<Double, Double>(b, ld: ldb), c: c, ldc: ldc, alpha: alpha, accumulate: accumulate)
         }
     }
 
@@ -41,8 +41,8 @@ package enum KernelCore {
     @inline(never)
     package static func gramXtY(rows: Int, kx: Int, ny: Int, x: UnsafePointer<Float>, ldx: Int,
                                 y: UnsafePointer<Float>, ldy: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        PackedGemm.run(DoubleVector.self, m: kx, n: ny, k: rows, a: WidenedColumnSource(x, ld: ldx),
-                       b: WidenedColumnSource(y, ld: ldy), c: c, ldc: ldc, alpha: 1, accumulate: true)
+        PackedGemm.run(DoubleVector.self, m: kx, n: ny, k: rows, a: TransposedSource<Float, Double>(x, ld: ldx),
+                       b: TransposedSource<Float, Double>(y, ld: ldy), c: c, ldc: ldc, alpha: 1, accumulate: true)
     }
 
     /// Few-row product C[m, n] (=|+=) A[m, k]·B[n, k]ᵀ without packing (for m ≲ 8, where the product is bound

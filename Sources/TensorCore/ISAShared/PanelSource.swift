@@ -45,32 +45,13 @@ package struct RowMajorSource<Scalar: SIMDScalar & BinaryFloatingPoint>: PanelSo
     }
 }
 
-/// `E[i, p] = Double(base[p·ld + i])`: the transpose of a row-major Float32 [P, I] matrix, widened to Float64
-/// (X in `Xᵀ·Y`, whose reduction runs over the rows of X). Packing reads rows contiguously.
-package struct WidenedColumnSource: PanelSource {
-    package typealias Scalar = Double
-    package let base: UnsafePointer<Float>
+/// `E[i, p] = Scalar(base[p·ld + i])`: the transpose of a row-major [P, I] matrix of `Stored` values, converted
+/// to `Scalar` (V in `P·V`; triangular factors read by columns; X in `Xᵀ·Y`, Float32 widened to Float64, whose
+/// reduction runs over the rows of X). Packing reads rows contiguously.
+package struct TransposedSource<Stored: BinaryFloatingPoint, Scalar: SIMDScalar & BinaryFloatingPoint>: PanelSource {
+    package let base: UnsafePointer<Stored>
     package let ld: Int
-    package init(_ base: UnsafePointer<Float>, ld: Int) { self.base = base; self.ld = ld }
-
-    @inline(__always)
-    package func pack(_ i0: Int, _ rows: Int, _ p0: Int, _ kc: Int, width: Int,
-                      into dst: UnsafeMutablePointer<Double>) {
-        for p in 0..<kc {
-            let s = base + (p0 + p) * ld + i0
-            let d = dst + p * width
-            for r in 0..<rows { d[r] = Double(s[r]) }
-            for r in rows..<width { d[r] = 0 }
-        }
-    }
-}
-
-/// `E[i, p] = base[p·ld + i]`: the transpose of a row-major [P, I] matrix (V in `P·V`, triangular factors read
-/// by columns). Packing reads rows contiguously.
-package struct TransposedSource<Scalar: SIMDScalar & BinaryFloatingPoint>: PanelSource {
-    package let base: UnsafePointer<Scalar>
-    package let ld: Int
-    package init(_ base: UnsafePointer<Scalar>, ld: Int) { self.base = base; self.ld = ld }
+    package init(_ base: UnsafePointer<Stored>, ld: Int) { self.base = base; self.ld = ld }
 
     @inline(__always)
     package func pack(_ i0: Int, _ rows: Int, _ p0: Int, _ kc: Int, width: Int,
@@ -78,7 +59,7 @@ package struct TransposedSource<Scalar: SIMDScalar & BinaryFloatingPoint>: Panel
         for p in 0..<kc {
             let s = base + (p0 + p) * ld + i0
             let d = dst + p * width
-            for r in 0..<rows { d[r] = s[r] }
+            for r in 0..<rows { d[r] = Scalar(s[r]) }
             for r in rows..<width { d[r] = 0 }
         }
     }
