@@ -70,7 +70,8 @@ enum PerplexityCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
         let windowCount = try evaluator.windows(of: tokens, maxTokens: maxTokens).count
-        let bar = context.progress("perplexity", total: windowCount, unit: "windows")
+        let bar = context.progress("perplexity (\(windowCount) windows)", total: windowCount * model.geometry.layerCount,
+                                   unit: "window-layers")
         let result = try evaluator.evaluate(tokens: tokens, maxTokens: maxTokens, scoreLogits: !layersOnly,
                                             progress: { done, _ in bar.update(done) })
         bar.finish()
