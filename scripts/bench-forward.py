@@ -2,8 +2,9 @@
 """Forward-pass throughput, side by side in one run: PyTorch fp32 (2 threads) against `replaceme`, on the same
 token windows of a real text, with the vocabulary projection + NLL (perplexity) and without it (layers only,
 what calibration needs). Use scripts/bench-forward.sh, which builds the release binary first.
+Ours is timed by the binary itself (forward + NLL, weight conversion excluded as it is for PyTorch's load);
+PyTorch gets one untimed warm-up window. On a shared machine, read the load average printed with the table.
 """
-import argparse
 import json
 import os
 import subprocess
@@ -12,12 +13,11 @@ import time
 
 import torch
 import transformers
-from tokenizers import Tokenizer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from importlib import import_module  # noqa: E402
 
-windows = import_module("check-perplexity").windows
+shared = import_module("check-perplexity")
 
 
 def torch_run(model, ws, with_logits):
@@ -42,33 +42,29 @@ def ours(binary, model, text, seq_len, max_tokens, layers_only):
 
 
 def main():
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    p = argparse.ArgumentParser()
-    p.add_argument("--bin", required=True)
-    p.add_argument("--model", default=os.path.join(root, "models", "smollm2-135m-fp32"))
-    p.add_argument("--text", default="/work/cache/text/botchan.txt")
-    p.add_argument("--seq-len", type=int, default=1024)
+    p = shared.arguments(__doc__)
     p.add_argument("--windows", type=int, default=8)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=2, help="alternating runs per side; the best is reported")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     config = transformers.AutoConfig.from_pretrained(a.model)
-    with open(a.text, encoding="utf-8", newline="") as f:
-        ids = Tokenizer.from_file(os.path.join(a.model, "tokenizer.json")).encode(f.read(), add_special_tokens=False).ids
+    ids = shared.read_ids(a.model, a.text)
     max_tokens = a.windows * (a.seq_len - (1 if config.bos_token_id is not None else 0))
-    ws = windows(ids, a.seq_len, config.bos_token_id, max_tokens)
+    ws = shared.windows(ids, a.seq_len, config.bos_token_id, max_tokens)
     assert len(ws) == a.windows, f"text too short for {a.windows} windows"
     model = transformers.AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float32).eval()
     torch_run(model, ws[:1], True)  # warm-up (not timed)
 
     rows = []
     for label, logits in (("with logits + NLL", True), ("layers only", False)):
-        t = torch_run(model, ws, logits)
-        o = ours(a.bin, a.model, a.text, a.seq_len, max_tokens, not logits)
+        t = o = 0.0
+        for _ in range(a.repeats):  # alternate the two sides so that both see the same machine load
+            t = max(t, torch_run(model, ws, logits))
+            o = max(o, ours(a.bin, a.model, a.text, a.seq_len, max_tokens, not logits))
         rows.append((label, t, o))
-    print(f"model {a.model}, {a.windows} windows x {a.seq_len} tokens, torch {torch.__version__} "
-          f"threads {a.threads}, load: {os.getloadavg()[0]:.2f}")
+    print(f"model {a.model}, {a.windows} windows x {a.seq_len} tokens, best of {a.repeats} alternating runs, "
+          f"torch {torch.__version__} threads {a.threads}, load average at the end: {os.getloadavg()[0]:.2f}")
     print(f"{'forward':20}{'PyTorch tok/s':>15}{'replaceme tok/s':>17}{'ratio':>8}")
     for label, t, o in rows:
         print(f"{label:20}{t:15.1f}{o:17.1f}{o / t:8.2f}x")

@@ -52,21 +52,32 @@ def hf_perplexity(model_dir, ids, seq_len, max_tokens, threads):
                 tokens_per_second=len(ws) * seq_len / seconds)
 
 
-def main():
+def arguments(doc):
+    """The options both this script and bench-forward.py take."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-    p = argparse.ArgumentParser()
-    p.add_argument("--bin", required=True)
+    p = argparse.ArgumentParser(description=doc)
+    p.add_argument("--bin", required=True, help="the replaceme binary (release build)")
     p.add_argument("--model", default=os.path.join(root, "models", "smollm2-135m-fp32"))
     p.add_argument("--text", default="/work/cache/text/botchan.txt")
     p.add_argument("--seq-len", type=int, default=1024)
+    p.add_argument("--threads", type=int, default=2, help="PyTorch threads")
+    return p
+
+
+def read_ids(model_dir, text_path):
+    """The text's token ids, without special tokens, by HF tokenizers (text read byte-exact)."""
+    with open(text_path, encoding="utf-8", newline="") as f:
+        text = f.read()
+    return Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json")).encode(text, add_special_tokens=False).ids
+
+
+def main():
+    p = arguments(__doc__)
     p.add_argument("--max-tokens", type=int, default=16384)
-    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--tolerance", type=float, default=1e-3)
     a = p.parse_args()
 
-    with open(a.text, encoding="utf-8", newline="") as f:
-        text = f.read()
-    ids = Tokenizer.from_file(os.path.join(a.model, "tokenizer.json")).encode(text, add_special_tokens=False).ids
+    ids = read_ids(a.model, a.text)
 
     cmd = [a.bin, "perplexity", a.model, "--text", a.text, "--seq-len", str(a.seq_len),
            "--max-tokens", str(a.max_tokens), "--json"]

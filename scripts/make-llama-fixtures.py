@@ -13,6 +13,7 @@ and Tests/LlamaTests/Fixtures/<name>/golden.safetensors holding, for each prompt
                                              for k < L-1, [L] = final-normed L_{L-1} (so L_{k-1} = [k])
   prompt.<p>.logits           F32 [T, V]
 
+tiny-llama also gets a byte-level tokenizer.json (id = byte value, 256 ids) for the CLI tests of `perplexity`.
 Each prompt runs alone (batch 1, no padding), positions 0..T-1. Seeds are fixed, so the output is reproducible
 for a given torch/transformers version (recorded in each golden file's metadata).
 """

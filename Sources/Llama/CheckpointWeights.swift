@@ -5,7 +5,8 @@ import TensorCore
 /// A `LlamaWeightSource` over a memory-mapped Hugging Face checkpoint directory (single file or sharded).
 ///
 /// Nothing is read at open time but headers and config.json. Each request converts just the tensors it needs
-/// to Float32 (F32, F16 or BF16 on disk), checks shape and finiteness (errors name the tensor), and then drops
+/// to Float32 (F32, F16 or BF16 on disk), checks finiteness (errors name the tensor; names and shapes were
+/// checked against config.json when the checkpoint was opened), and then drops
 /// the tensor's file pages from the resident set, so streaming a model larger than RAM keeps memory flat.
 /// The embedding is read row by row (only the rows of the batch's tokens); the head in row ranges.
 public final class CheckpointWeights: LlamaWeightSource {
@@ -29,33 +30,32 @@ public final class CheckpointWeights: LlamaWeightSource {
     }
 
     public func loadLayer(_ layer: Int, into w: inout LayerWeights) throws {
-        let g = geometry, d = g.hiddenSize, i = g.intermediateSize, qw = g.queryWidth, kw = g.kvWidth
-        func read(_ part: WeightName.LayerPart, _ shape: [Int], _ dst: inout [Float]) throws {
-            let name = WeightName.layer(layer, part)
-            try dst.withUnsafeMutableBufferPointer { try convert(name, shape: shape, into: $0) }
+        // Shapes match `w` because the checkpoint was validated against the config when opened.
+        func read(_ part: WeightName.LayerPart, _ dst: inout [Float]) throws {
+            try dst.withUnsafeMutableBufferPointer { try convert(WeightName.layer(layer, part), into: $0) }
         }
-        func readBias(_ part: WeightName.LayerPart, _ count: Int, _ dst: inout [Float]?) throws {
+        func readBias(_ part: WeightName.LayerPart, _ dst: inout [Float]?) throws {
             guard var b = dst else { return }
-            dst = nil
-            try read(part, [count], &b)
+            dst = nil  // keep `b` uniquely referenced so it is written in place
+            try read(part, &b)
             dst = b
         }
-        try read(.inputNorm, [d], &w.inputNorm)
-        try read(.qProj, [qw, d], &w.q)
-        try read(.kProj, [kw, d], &w.k)
-        try read(.vProj, [kw, d], &w.v)
-        try read(.oProj, [d, qw], &w.o)
-        try read(.postAttentionNorm, [d], &w.postAttentionNorm)
-        try read(.gateProj, [i, d], &w.gate)
-        try read(.upProj, [i, d], &w.up)
-        try read(.downProj, [d, i], &w.down)
-        try readBias(.qProjBias, qw, &w.qBias)
-        try readBias(.kProjBias, kw, &w.kBias)
-        try readBias(.vProjBias, kw, &w.vBias)
-        try readBias(.oProjBias, d, &w.oBias)
-        try readBias(.gateProjBias, i, &w.gateBias)
-        try readBias(.upProjBias, i, &w.upBias)
-        try readBias(.downProjBias, d, &w.downBias)
+        try read(.inputNorm, &w.inputNorm)
+        try read(.qProj, &w.q)
+        try read(.kProj, &w.k)
+        try read(.vProj, &w.v)
+        try read(.oProj, &w.o)
+        try read(.postAttentionNorm, &w.postAttentionNorm)
+        try read(.gateProj, &w.gate)
+        try read(.upProj, &w.up)
+        try read(.downProj, &w.down)
+        try readBias(.qProjBias, &w.qBias)
+        try readBias(.kProjBias, &w.kBias)
+        try readBias(.vProjBias, &w.vBias)
+        try readBias(.oProjBias, &w.oBias)
+        try readBias(.gateProjBias, &w.gateBias)
+        try readBias(.upProjBias, &w.upBias)
+        try readBias(.downProjBias, &w.downBias)
     }
 
     public func gatherEmbeddings(_ tokens: UnsafeBufferPointer<Int32>, into out: UnsafeMutablePointer<Float>) throws {
@@ -68,7 +68,7 @@ public final class CheckpointWeights: LlamaWeightSource {
 
     public func loadFinalNorm() throws -> [Float] {
         var w = [Float](repeating: 0, count: geometry.hiddenSize)
-        try w.withUnsafeMutableBufferPointer { try convert(WeightName.finalNorm, shape: [geometry.hiddenSize], into: $0) }
+        try w.withUnsafeMutableBufferPointer { try convert(WeightName.finalNorm, into: $0) }
         return w
     }
 
@@ -81,7 +81,7 @@ public final class CheckpointWeights: LlamaWeightSource {
 
     /// Whole tensor → Float32 into `dst` (exactly its element count), checked, then its pages released.
     /// (Presence and shape were checked when the checkpoint was opened.)
-    func convert(_ name: String, shape: [Int], into dst: UnsafeMutableBufferPointer<Float>) throws {
+    func convert(_ name: String, into dst: UnsafeMutableBufferPointer<Float>) throws {
         try tensors.floats(name, into: dst)
         tensors.releasePages(name)
         try FiniteCheck.require(dst.baseAddress!, count: dst.count, tensor: name, offset: 0)

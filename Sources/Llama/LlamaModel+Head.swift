@@ -10,6 +10,15 @@ extension LlamaModel {
     /// Batch rows per logits tile.
     static let logitsRowBlock = 512
 
+    /// With `.cached` residency, converts the whole head [V, D] once.
+    func loadHeadCache() throws {
+        guard residency == .cached && headCache == nil else { return }
+        let vocab = geometry.vocabSize, d = geometry.hiddenSize
+        var h = [Float](repeating: 0, count: vocab * d)
+        try h.withUnsafeMutableBufferPointer { try source.loadHeadRows(0..<vocab, into: $0.baseAddress!) }
+        headCache = h
+    }
+
     /// logits = RMSNorm_final(L_{L-1})·W_headᵀ, tile by tile into `sink`; reads `workspace.input` (= L_{L-1}).
     /// Outer loop over vocabulary chunks (each head chunk converted once), inner loop over row blocks.
     func computeLogits(batch: ForwardBatch, sink: LogitsSink) throws {
@@ -17,11 +26,7 @@ extension LlamaModel {
         let rows = batch.rows, d = g.hiddenSize, vocab = g.vocabSize
         let normed = ws.normed.reserve(rows * d)                        // [R, D]
         applyFinalNorm(rows: rows, x: ws.input.pointer, y: normed)
-        if residency == .cached && headCache == nil {
-            var h = [Float](repeating: 0, count: vocab * d)
-            try h.withUnsafeMutableBufferPointer { try source.loadHeadRows(0..<vocab, into: $0.baseAddress!) }
-            headCache = h
-        }
+        try loadHeadCache()
         let vChunk = vocabChunk, rBlock = min(rows, Self.logitsRowBlock)
         let tile = ws.logits.reserve(rBlock * vChunk)                   // [rowBlock, vocabChunk]
         var v0 = 0

@@ -104,6 +104,17 @@ public final class LlamaModel {
         }
     }
 
+    /// With `.cached` residency, converts every layer (and the head, when `head`) now, otherwise the first
+    /// forward does it lazily; does nothing when streaming. progress: (layers done, layers total).
+    public func preload(head: Bool = true, progress: ((Int, Int) -> Void)? = nil) throws {
+        guard residency == .cached else { return }
+        for k in 0..<geometry.layerCount {
+            try withLayer(k) { _ in }
+            progress?(k + 1, geometry.layerCount)
+        }
+        if head { try loadHeadCache() }
+    }
+
     /// Drops cached weights and activation buffers (the model stays usable).
     public func releaseMemory() {
         layerCache = Array(repeating: nil, count: geometry.layerCount)

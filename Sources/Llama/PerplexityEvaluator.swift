@@ -48,7 +48,8 @@ public final class PerplexityEvaluator {
         }
     }
 
-    /// Runs every window and returns the perplexity. progress: (windows done, windows total).
+    /// Runs every window and returns the perplexity.
+    /// progress: (work done, work total) in window-layers (windows × layers), updated after every layer.
     /// With `scoreLogits` false only the decoder layers run (timing; `meanNLL` and `perplexity` are NaN).
     public func evaluate(tokens: [Int32], maxTokens: Int? = nil, scoreLogits: Bool = true,
                          progress: ((Int, Int) -> Void)? = nil) throws -> Result {
@@ -56,6 +57,7 @@ public final class PerplexityEvaluator {
         var nllSum = 0.0, scored = 0
         let start = Date()
         var done = 0
+        let layers = model.geometry.layerCount, total = all.count * layers
         while done < all.count {
             let group = Array(all[done..<min(all.count, done + windowsPerBatch)])
             let batch = ForwardBatch(samples: group)
@@ -64,19 +66,20 @@ public final class PerplexityEvaluator {
             for range in batch.sampleRows {
                 for r in range.dropLast() { targets[r] = batch.tokens[r + 1] }
             }
+            let windowsDone = done
+            let layerProgress = { (k: Int, _: Int) -> Void in progress?(windowsDone * layers + k * group.count, total) }
             if scoreLogits {
                 let sink = NLLAccumulator(targets: targets)
-                try model.forward(batch, logits: sink)
+                try model.forward(batch, logits: sink, progress: layerProgress)
                 for (r, nll) in sink.negativeLogLikelihoods.enumerated() where targets[r] >= 0 {
                     nllSum += nll
                     scored += 1
                 }
             } else {
-                try model.forward(batch)
+                try model.forward(batch, progress: layerProgress)
                 scored += targets.filter { $0 >= 0 }.count
             }
             done += group.count
-            progress?(done, all.count)
         }
         let seconds = Date().timeIntervalSince(start)
         let mean = scoreLogits ? nllSum / Double(scored) : .nan

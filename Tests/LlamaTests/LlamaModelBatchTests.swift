@@ -140,3 +140,22 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Double {
     }
     return den == 0 ? num.squareRoot() : (num / den).squareRoot()
 }
+
+extension LlamaModelBatchTests {
+    func testPreloadFillsTheCacheAndChangesNothing() throws {
+        let model = try makeModel(residency: .cached)
+        try model.preload(head: true)
+        XCTAssertFalse(model.layerCache.contains { $0 == nil })
+        XCTAssertNotNil(model.headCache)
+        let fresh = try makeModel(residency: .cached)
+        let batch = ForwardBatch(samples: Self.samples)
+        let a = LogitsCollector(rows: batch.rows, vocabSize: Self.geometry.vocabSize)
+        let b = LogitsCollector(rows: batch.rows, vocabSize: Self.geometry.vocabSize)
+        try model.forward(batch, logits: a)
+        try fresh.forward(batch, logits: b)
+        XCTAssertEqual(a.logits, b.logits)
+        let streaming = try makeModel(residency: .streaming)
+        try streaming.preload()
+        XCTAssertNil(streaming.headCache)
+    }
+}

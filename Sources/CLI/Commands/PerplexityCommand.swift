@@ -17,7 +17,8 @@ enum PerplexityCommand {
           windows only). Windows never see each other (no carried-over context).
         OUTPUT:
           perplexity = exp(mean NLL) over scored tokens; tokens/s counts every token pushed through the model
-          (windows x seq-len) over the wall time of the forward passes and the NLL (progress on stderr).
+          (windows x seq-len) over the wall time of the forward passes and the NLL (progress on stderr); with
+          cached weights their conversion is timed apart (load seconds), with streaming it is part of the pass.
           --jsonl reads one JSON object per line and uses its "text" field; documents are joined with a blank line.
           --layers-only times the decoder layers alone (no vocabulary projection, no perplexity), which is what
           calibration runs.
@@ -60,9 +61,17 @@ enum PerplexityCommand {
         let bos: Int32? = args.flag("no-bos") ? nil : source.checkpoint.config.raw["bos_token_id"]?.intValue.map { Int32($0) }
 
         let model = try LlamaModel(source: source, residency: residency)
+        let loadStart = Date()
+        if model.residency == .cached {
+            let loading = context.progress("loading", total: model.geometry.layerCount, unit: "layers")
+            try model.preload(head: !layersOnly) { done, _ in loading.update(done) }
+            loading.finish()
+        }
+        let loadSeconds = Date().timeIntervalSince(loadStart)
         let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
         let windowCount = try evaluator.windows(of: tokens, maxTokens: maxTokens).count
-        let bar = context.progress("perplexity", total: windowCount, unit: "windows")
+        let bar = context.progress("perplexity (\(windowCount) windows)", total: windowCount * model.geometry.layerCount,
+                                   unit: "window-layers")
         let result = try evaluator.evaluate(tokens: tokens, maxTokens: maxTokens, scoreLogits: !layersOnly,
                                             progress: { done, _ in bar.update(done) })
         bar.finish()
@@ -74,7 +83,7 @@ enum PerplexityCommand {
                 "windows": result.windows, "tokens": result.scoredTokens, "processed_tokens": result.processedTokens,
                 "perplexity": layersOnly ? NSNull() : result.perplexity as Any,
                 "mean_nll": layersOnly ? NSNull() : result.meanNLL as Any,
-                "seconds": result.seconds, "tokens_per_second": result.tokensPerSecond,
+                "seconds": result.seconds, "tokens_per_second": result.tokensPerSecond, "load_seconds": loadSeconds,
                 "residency": model.residency.rawValue, "layers_only": layersOnly,
             ] as [String: Any])
         } else {

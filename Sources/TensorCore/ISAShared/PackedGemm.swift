@@ -15,7 +15,7 @@ package struct GemmBlocking: Sendable {
 nonisolated(unsafe) var touchSink = 0
 
 package enum PackedGemm {
-    /// Blocking for scalar type `S` in vectors of `lanes`: B micro-panels of 48 KiB, an A block of 432 KiB
+    /// Blocking for scalars of `scalarBytes` in vectors of `lanes`: B micro-panels of 48 KiB, an A block of 432 KiB
     /// (L2 is 512 KiB per core on Zen 3), a B block of 6 MiB (L3). Measured on Zen 3 (AVX2, Float32):
     /// kc = 768, mc = 144, nc = 2048 gave 90–95 GFLOP/s on one core where kc = 256, mc = 144 gave 70–85.
     @inline(__always)
