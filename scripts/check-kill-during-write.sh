@@ -14,11 +14,11 @@ args=(prune "$model" --output "$out" --layers 4 --start 10 --samples 2 --seq-len
 
 "$bin" "${args[@]}" 2>"$work/stderr" >/dev/null &
 pid=$!
-# Wait for the write phase to begin (its first progress line), then kill at once.
-for _ in $(seq 1 6000); do
-  grep -q '^write' "$work/stderr" 2>/dev/null && break
+# Wait until the write has made progress (its 10% line: some shards written, others not), then kill at once.
+for _ in $(seq 1 60000); do
+  grep -q '^write: [1-9]' "$work/stderr" 2>/dev/null && break
   kill -0 "$pid" 2>/dev/null || break
-  sleep 0.01
+  sleep 0.001
 done
 if ! kill -9 "$pid" 2>/dev/null; then
   echo "FAIL: the process ended before it could be killed during the write"; cat "$work/stderr"; exit 1
@@ -29,7 +29,8 @@ leftover=$(ls -A "$work" | grep -v '^stderr$' || true)
 if [ -e "$out" ]; then
   echo "FAIL: output directory $out exists after the kill"; ls -la "$out"; exit 1
 fi
-echo "OK: no output directory after SIGKILL (left in $work: ${leftover:-nothing})"
+partial=$(du -sh "$work"/.pruned.replaceme-tmp-* 2>/dev/null | cut -f1 || true)
+echo "OK: no output directory after SIGKILL (left in $work: ${leftover:-nothing}${partial:+, $partial written})"
 
 "$bin" "${args[@]}" >/dev/null 2>&1
 [ -f "$out/config.json" ] || { echo "FAIL: the rerun did not write $out"; exit 1; }

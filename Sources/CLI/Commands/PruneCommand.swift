@@ -115,7 +115,7 @@ enum PruneCommand {
             }
         }
         let t = r.timings
-        let phases = ["distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
+        let phases = ["calibration", "distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
         s += "  report: \(r.output)/\(Pruner.reportFileName)\n"
