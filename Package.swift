@@ -34,11 +34,13 @@ let package = Package(
         .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"], exclude: ["Fixtures"]),
-        .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
+        // Helpers shared by the test targets (seeded random numbers, error assertions).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TestSupport", "TensorCore"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization"], exclude: ["Fixtures"]),
+        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "Llama"]),
     ]
 )

@@ -1,16 +1,11 @@
 import Foundation
+import TestSupport
 
-/// Deterministic pseudo-random numbers for tests (SplitMix64), so failures reproduce.
+/// Uniform floats for tests on top of the shared SplitMix64 generator, so failures reproduce.
 struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SeededGenerator
+    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     /// Uniform in [-1, 1).
     mutating func uniform() -> Float { Float(Double(next() >> 11) / Double(1 << 53) * 2 - 1) }
     mutating func floats(_ n: Int) -> [Float] { (0..<n).map { _ in uniform() } }

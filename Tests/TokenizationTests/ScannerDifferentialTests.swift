@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Tokenization
 
@@ -9,22 +10,10 @@ final class ScannerDifferentialTests: XCTestCase {
                                   "\n", "\r", "\r\n", "\u{A0}", "\u{3000}", "\u{85}", "\u{2028}", "\u{B}", "'", "'s", "'T",
                                   "'re", "'LL", "'d", "!", ".", "-", "_", "😀", "\u{200D}", "\u{FE0F}", "\u{0}", "<|x|>"]
 
-    /// A deterministic generator (SplitMix64) so failures reproduce.
-    private struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func testScannersMatchSwiftRegex() throws {
         let cases: [(PatternScanner.Kind, String)] = [(.gpt2, PatternScanner.gpt2Pattern), (.llama3, PatternScanner.llama3Pattern),
                                                       (.qwen2, PatternScanner.qwen2Pattern)]
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let texts: [[UInt8]] = (0..<400).map { _ in
             Array((0..<Int.random(in: 1...16, using: &rng)).map { _ in pool.randomElement(using: &rng)! }.joined().utf8)
         }
