@@ -53,10 +53,9 @@ enum BlockedAttention {
                 }
                 Gemm.sgemm(m: m, n: r1, k: hd, a: qg, lda: hd, b: sk.base + g * hd, ldb: kvStride,
                            c: scores, ldc: r1, threads: 1)
-                for j in 0..<group {
-                    for i in 0..<rows {
-                        SoftmaxKernels.causalSoftmax(scores + (j * rows + i) * r1, valid: r0 + i + 1, count: r1, scale: scale)
-                    }
+                for j in 0..<group {   // head j's rows [rows, r1]: row i sees keys 0 ... r0 + i
+                    Kernels.causalSoftmax(rows: rows, count: r1, firstValid: r0 + 1, scale: scale,
+                                          x: scores + j * rows * r1, ld: r1)
                 }
                 Gemm.sgemm(m: m, n: hd, k: r1, a: scores, lda: r1, b: vt.base + g * hd * t, ldb: t,
                            c: o, ldc: hd, threads: 1)

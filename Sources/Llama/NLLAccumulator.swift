@@ -36,9 +36,9 @@ public final class NLLAccumulator: LogitsSink {
                             let y = Int(targets[r])
                             guard y >= 0 else { continue }
                             let z = tile.base + i * stride
-                            let m = SoftmaxKernels.max(z, count: vocab.count)
+                            let m = Kernels.rowMax(count: vocab.count, x: z)
                             let newMax = Swift.max(m, pm.base[r])
-                            let s = SoftmaxKernels.sumExp(z, count: vocab.count, shift: newMax)
+                            let s = Kernels.sumExp(count: vocab.count, x: z, shift: newMax)
                             let old = pm.base[r] == -.infinity ? 0 : ps.base[r] * Foundation.exp(Double(pm.base[r] - newMax))
                             ps.base[r] = old + Double(s)
                             pm.base[r] = newMax

@@ -39,6 +39,10 @@ struct KernelTable: Sendable {
                                   _ q: UnsafePointer<Float>, _ qStride: Int, _ k: UnsafePointer<Float>,
                                   _ v: UnsafePointer<Float>, _ kvStride: Int, _ out: UnsafeMutablePointer<Float>,
                                   _ scale: Float) -> Void
+    let rowMax: @Sendable (_ count: Int, _ x: UnsafePointer<Float>) -> Float
+    let sumExp: @Sendable (_ count: Int, _ x: UnsafePointer<Float>, _ shift: Float) -> Float
+    let causalSoftmax: @Sendable (_ rows: Int, _ count: Int, _ firstValid: Int, _ scale: Float,
+                                  _ x: UnsafeMutablePointer<Float>, _ ld: Int) -> Void
     let bf16ToFloat: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
     let f16ToFloat: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
     let floatToBF16: @Sendable (UnsafePointer<Float>, UnsafeMutableRawPointer, Int) -> Void
@@ -50,6 +54,8 @@ struct KernelTable: Sendable {
         floatLanes: TensorCore.KernelCore.floatLanes,
         rmsNorm: TensorCore.KernelCore.rmsNorm, rope: TensorCore.KernelCore.rope, siluGate: TensorCore.KernelCore.siluGate,
         add: TensorCore.KernelCore.add, attentionTile: TensorCore.KernelCore.attentionTile,
+        rowMax: TensorCore.KernelCore.rowMax, sumExp: TensorCore.KernelCore.sumExp,
+        causalSoftmax: TensorCore.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCore.KernelCore.bf16ToFloat, f16ToFloat: TensorCore.KernelCore.f16ToFloat,
         floatToBF16: TensorCore.KernelCore.floatToBF16, floatToF16: TensorCore.KernelCore.floatToF16)
 
@@ -60,6 +66,8 @@ struct KernelTable: Sendable {
         floatLanes: TensorCoreAVX2.KernelCore.floatLanes,
         rmsNorm: TensorCoreAVX2.KernelCore.rmsNorm, rope: TensorCoreAVX2.KernelCore.rope, siluGate: TensorCoreAVX2.KernelCore.siluGate,
         add: TensorCoreAVX2.KernelCore.add, attentionTile: TensorCoreAVX2.KernelCore.attentionTile,
+        rowMax: TensorCoreAVX2.KernelCore.rowMax, sumExp: TensorCoreAVX2.KernelCore.sumExp,
+        causalSoftmax: TensorCoreAVX2.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCoreAVX2.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX2.KernelCore.f16ToFloat,
         floatToBF16: TensorCoreAVX2.KernelCore.floatToBF16, floatToF16: TensorCoreAVX2.KernelCore.floatToF16)
 
@@ -69,6 +77,8 @@ struct KernelTable: Sendable {
         floatLanes: TensorCoreAVX512.KernelCore.floatLanes,
         rmsNorm: TensorCoreAVX512.KernelCore.rmsNorm, rope: TensorCoreAVX512.KernelCore.rope, siluGate: TensorCoreAVX512.KernelCore.siluGate,
         add: TensorCoreAVX512.KernelCore.add, attentionTile: TensorCoreAVX512.KernelCore.attentionTile,
+        rowMax: TensorCoreAVX512.KernelCore.rowMax, sumExp: TensorCoreAVX512.KernelCore.sumExp,
+        causalSoftmax: TensorCoreAVX512.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCoreAVX512.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX512.KernelCore.f16ToFloat,
         floatToBF16: TensorCoreAVX512.KernelCore.floatToBF16, floatToF16: TensorCoreAVX512.KernelCore.floatToF16)
     #endif

@@ -80,4 +80,24 @@ public enum Kernels {
             kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound)
         }
     }
+
+    /// max_j x[j] over x: [count], count ≥ 1. Single-threaded (callers run it per row inside their own workers).
+    public static func rowMax(count: Int, x: UnsafePointer<Float>, path: KernelPath = .active) -> Float {
+        path.kernels.rowMax(count, x)
+    }
+
+    /// Σ_j e^(x[j] − shift) over x: [count], for shift ≥ max x; arguments below −87.3 (and −∞) contribute 0.
+    /// With m = `rowMax`, log-sum-exp(x) = m + log(sumExp(x, m)). Single-threaded.
+    public static func sumExp(count: Int, x: UnsafePointer<Float>, shift: Float, path: KernelPath = .active) -> Float {
+        path.kernels.sumExp(count, x, shift)
+    }
+
+    /// Causal softmax of score rows, in place: row r of x ([rows, ld]) becomes softmax(scale·x[r, 0 ..< v_r])
+    /// followed by zeros up to `count`, where v_r = min(count, firstValid + r) ≥ 1 is the number of keys query
+    /// row r may see. Single-threaded.
+    public static func causalSoftmax(rows: Int, count: Int, firstValid: Int, scale: Float,
+                                     x: UnsafeMutablePointer<Float>, ld: Int, path: KernelPath = .active) {
+        precondition(firstValid >= 1 && ld >= count, "causalSoftmax: firstValid ≥ 1 and ld ≥ count")
+        path.kernels.causalSoftmax(rows, count, firstValid, scale, x, ld)
+    }
 }

@@ -123,4 +123,32 @@ public enum ReferenceKernels {
             dst.storeBytes(of: Float16(src[i]).bitPattern.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
         }
     }
+
+    /// max_j x[j], in index order.
+    public static func rowMax(count: Int, x: UnsafePointer<Float>) -> Float {
+        var m = -Float.infinity
+        for j in 0..<count where x[j] > m { m = x[j] }
+        return m
+    }
+
+    /// Σ_j e^(x[j] − shift) in Float64 with libm's exp.
+    public static func sumExp(count: Int, x: UnsafePointer<Float>, shift: Float) -> Double {
+        var s = 0.0
+        for j in 0..<count { s += Foundation.exp(Double(x[j]) - Double(shift)) }
+        return s
+    }
+
+    /// Causal row softmax (see `Kernels.causalSoftmax`), in Float64 with libm's exp.
+    public static func causalSoftmax(rows: Int, count: Int, firstValid: Int, scale: Float,
+                                     x: UnsafeMutablePointer<Float>, ld: Int) {
+        for r in 0..<rows {
+            let row = x + r * ld, valid = min(count, firstValid + r)
+            var m = -Double.infinity
+            for j in 0..<valid { m = max(m, Double(scale) * Double(row[j])) }
+            var e = [Double](repeating: 0, count: valid)
+            for j in 0..<valid { e[j] = Foundation.exp(Double(scale) * Double(row[j]) - m) }
+            let sum = e.reduce(0, +)
+            for j in 0..<count { row[j] = j < valid ? Float(e[j] / sum) : 0 }
+        }
+    }
 }

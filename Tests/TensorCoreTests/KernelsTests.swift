@@ -62,6 +62,44 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    func testRowMaxAndSumExpEveryPath() {
+        for path in KernelPath.supported {
+            for count in [1, 2, 7, 8, 9, 15, 16, 17, 31, 64, 257, 1001] {
+                var x = randomFloats(count, seed: UInt64(count), range: -40...20)
+                if count > 3 { x[count / 2] = -.infinity }   // a masked logit contributes nothing
+                let m = Kernels.rowMax(count: count, x: x, path: path)
+                XCTAssertEqual(m, ReferenceKernels.rowMax(count: count, x: x), "\(path) count=\(count)")
+                let fast = Double(Kernels.sumExp(count: count, x: x, shift: m, path: path))
+                let ref = ReferenceKernels.sumExp(count: count, x: x, shift: m)
+                XCTAssertEqual(fast, ref, accuracy: ref * 2e-6, "\(path) count=\(count)")
+            }
+            let allMasked = [Float](repeating: -.infinity, count: 11)
+            XCTAssertEqual(Kernels.rowMax(count: 11, x: allMasked, path: path), -.infinity)
+        }
+    }
+
+    func testCausalSoftmaxEveryPath() {
+        for path in KernelPath.supported {
+            // (rows, count, firstValid, ld): partial vectors, rows that see every key, a stride wider than count.
+            for (rows, count, first, ld) in [(1, 1, 1, 1), (3, 5, 1, 5), (9, 9, 1, 9), (4, 17, 14, 20),
+                                             (64, 128, 65, 128), (7, 40, 30, 41), (2, 300, 299, 300)] {
+                var x = randomFloats(rows * ld, seed: UInt64(rows * count), range: -30...30), ref = x
+                Kernels.causalSoftmax(rows: rows, count: count, firstValid: first, scale: 0.125, x: &x, ld: ld, path: path)
+                ReferenceKernels.causalSoftmax(rows: rows, count: count, firstValid: first, scale: 0.125, x: &ref, ld: ld)
+                for r in 0..<rows {
+                    let row = Array(x[(r * ld)..<(r * ld + count)]), refRow = Array(ref[(r * ld)..<(r * ld + count)])
+                    XCTAssertLessThan(relativeError(row, refRow.map(Double.init)), 1e-6, "\(path) \(rows)x\(count) row \(r)")
+                    let valid = min(count, first + r)
+                    XCTAssertEqual(row[valid...].allSatisfy { $0 == 0 }, true, "\(path) masked keys are exactly 0")
+                    XCTAssertEqual(row[..<valid].reduce(0, +), 1, accuracy: 1e-5, "\(path) row sums to 1")
+                }
+                for r in 0..<rows where ld > count {   // padding columns are not touched
+                    XCTAssertEqual(Array(x[(r * ld + count)..<(r * ld + ld)]), Array(ref[(r * ld + count)..<(r * ld + ld)]))
+                }
+            }
+        }
+    }
+
     func testCausalAttentionEveryPath() {
         for path in KernelPath.supported {
             for (t, heads, kv, hd) in [(1, 2, 1, 8), (2, 3, 3, 6), (7, 4, 2, 16), (17, 2, 1, 2), (65, 3, 1, 64),

@@ -8,7 +8,8 @@ enum VectorMath {
     @inline(__always)
     static func exp(_ x: FloatVector) -> FloatVector {
         let magic = FloatVector(repeating: 12_582_912)  // 1.5·2²³: adding it rounds to an integer in the low bits
-        let xc = x.clamped(lowerBound: FloatVector(repeating: -87.3), upperBound: FloatVector(repeating: 88.37))
+        // Clamp with compares and blends: the standard library's `clamped` is a generic call per vector.
+        let xc = minimum(maximum(x, FloatVector(repeating: -87.3)), FloatVector(repeating: 88.37))
         let shifted = fmadd(magic, xc, FloatVector(repeating: 1.442_695_040_888_963_4))  // x·log2(e) + magic
         let n = shifted - magic
         var r = fmadd(xc, n, FloatVector(repeating: -0.693_359_375))
@@ -25,6 +26,22 @@ enum VectorMath {
         let scale = unsafeBitCast((nBits &+ 127) &<< 23, to: FloatVector.self)
         return y * scale
     }
+
+    /// e^x per lane for x ≤ 0, and exactly 0 where x < −87.3 (including x = −∞): what a softmax over masked or
+    /// far-below-the-maximum entries needs. Same polynomial and error as `exp` elsewhere.
+    @inline(__always)
+    static func expNonPositive(_ x: FloatVector) -> FloatVector {
+        let lowest = FloatVector(repeating: -87.3)
+        return exp(x).replacing(with: 0, where: x .< lowest)
+    }
+
+    /// Lane-wise max(a, b) (b where b > a, so a NaN in b is ignored), as compare and blend.
+    @inline(__always)
+    static func maximum(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a.replacing(with: b, where: b .> a) }
+
+    /// Lane-wise min(a, b) (b where b < a), as compare and blend.
+    @inline(__always)
+    static func minimum(_ a: FloatVector, _ b: FloatVector) -> FloatVector { a.replacing(with: b, where: b .< a) }
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> FloatVector {
