@@ -22,10 +22,19 @@ public final class DistanceAccumulator {
     private var recent: [Int: [Int: [Float]]] = [:]
     private var sampleIDs = Set<Int>()
     private var positions = 0
+    /// The window length whose per-sample distances are kept (nil: none).
+    public let perSampleN: Int?
+    // perSample[s-1][sample]: the distance of window (s, perSampleN) for each sample (its mean over positions in
+    // `.all` mode); kept for `CandidateScreen`.
+    private var perSample: [[Int: Double]]
 
-    public init(numLayers: Int, maxN: Int, width: Int, tokens: DistanceTokens) throws {
+    /// - Parameter perSampleN: also keep every sample's own distance for the windows of this length.
+    public init(numLayers: Int, maxN: Int, width: Int, tokens: DistanceTokens, perSampleN: Int? = nil) throws {
         try SpanSelector.validate(n: maxN, numLayers: numLayers)
+        if let k = perSampleN { precondition((1...maxN).contains(k), "perSampleN must be in 1...maxN") }
         self.numLayers = numLayers; self.maxN = maxN; self.width = width; self.tokens = tokens
+        self.perSampleN = perSampleN
+        perSample = [[Int: Double]](repeating: [:], count: perSampleN.map { numLayers - $0 } ?? 0)
         sums = (1...maxN).map { [Double](repeating: 0, count: numLayers - $0) }
         counts = (1...maxN).map { [Int](repeating: 0, count: numLayers - $0) }
         lastUnit = [[Int: [Double]]](repeating: [:], count: numLayers)
@@ -53,8 +62,10 @@ public final class DistanceAccumulator {
                     guard let u = lastUnit[a][firstSample + i], let v = lastUnit[layer][firstSample + i] else { continue }
                     var dot = 0.0
                     for j in 0..<d { dot += u[j] * v[j] }
-                    sums[n - 1][a] += Self.angular(dot)
+                    let angle = Self.angular(dot)
+                    sums[n - 1][a] += angle
                     counts[n - 1][a] += 1
+                    if n == perSampleN { perSample[a][firstSample + i] = angle }
                 }
             }
             // Unit vectors older than maxN blocks are no longer needed.
@@ -79,10 +90,13 @@ public final class DistanceAccumulator {
                     var total = 0.0
                     unit.withUnsafeBufferPointer { vb in
                         u.withUnsafeBufferPointer { ub in
-                            for r in sampleRows {
+                            for (i, r) in sampleRows.enumerated() where !r.isEmpty {
+                                var sample = 0.0
                                 for t in r {
-                                    total += Self.angular(Double(Self.dot32(ub.baseAddress! + t * d, vb.baseAddress! + t * d, d)))
+                                    sample += Self.angular(Double(Self.dot32(ub.baseAddress! + t * d, vb.baseAddress! + t * d, d)))
                                 }
+                                total += sample
+                                if n == perSampleN { perSample[a][firstSample + i] = sample / Double(r.count) }
                             }
                         }
                     }
@@ -94,6 +108,13 @@ public final class DistanceAccumulator {
             recent[layer - maxN]?[firstSample] = nil
             if recent[layer - maxN]?.isEmpty == true { recent[layer - maxN] = nil }
         }
+    }
+
+    /// Per-sample distances of the windows of length `perSampleN` seen so far: [start − 1][k], samples in
+    /// increasing global index (the same samples for every start once their batch is complete). Empty without
+    /// `perSampleN`.
+    public func sampleDistances() -> [[Double]] {
+        perSample.map { bySample in bySample.keys.sorted().map { bySample[$0]! } }
     }
 
     /// The finished table (means of the accumulated sums).

@@ -23,15 +23,19 @@ public enum DistanceProfiler {
     }
 
     /// Several tables from one pass over the calibration set (one per mode).
-    /// - Parameter alsoObserve: a second observer fed in the same forward passes (e.g. `SpanStatisticsObserver`
-    ///   fitting every candidate window at once, so pass 2 is not needed).
+    /// - Parameters:
+    ///   - alsoObserve: a second observer fed in the same forward passes (e.g. `SpanStatisticsObserver`
+    ///     fitting every candidate window at once, so pass 2 is not needed).
+    ///   - perSampleN: keep per-sample distances of the windows of this length (`DistanceAccumulator.sampleDistances`).
+    ///   - afterBatch: called with the accumulators (one per mode) after each batch has gone through every layer.
     public static func profile(model: LlamaModel, calibration: CalibrationSet, maxN: Int, modes: [Mode],
                                batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates) throws -> Void)? = nil,
+                               perSampleN: Int? = nil, afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [DistanceTable] {
         let g = model.geometry
         let layers = g.layerCount, d = g.hiddenSize
         let accumulators = try modes.map {
-            try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: $0.tokens)
+            try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: $0.tokens, perSampleN: perSampleN)
         }
         let plan = batches ?? CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
         var normed: [Float] = []                       // normed: [R, D], final-normed last block output
@@ -60,6 +64,7 @@ public enum DistanceProfiler {
                 progress?(done, total)
             }
             try model.forward(batch, through: layers - 1, observer: observer)
+            try afterBatch?(accumulators)
         }
         return try accumulators.map { try $0.table() }
     }

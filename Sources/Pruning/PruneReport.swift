@@ -52,6 +52,14 @@ public struct PruneReport: Codable, Sendable {
         public var fit: Fit?
     }
 
+    /// How the fused single pass went: candidates fitted in each batch (`CandidateScreen` drops the ones that can
+    /// no longer win), and whether the chosen span had been dropped and needed pass 2.
+    public struct FusedPass: Codable, Sendable {
+        public var candidates: Int
+        public var fittedPerBatch: [Int]
+        public var secondPass: Bool
+    }
+
     public var tool: String
     public var version: String
     public var createdAt: String
@@ -64,6 +72,8 @@ public struct PruneReport: Codable, Sendable {
     public var options: Options
     public var distances: DistanceTable?
     public var spans: [SpanRecord]
+    /// nil when the statistics came from a separate pass 2 (`--two-pass`, several spans, forced start, drop).
+    public var fusedPass: FusedPass?
     public var output: String
     public var outputLayers: Int
     public var outputFiles: [FileRecord]

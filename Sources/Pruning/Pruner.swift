@@ -14,6 +14,8 @@ import TensorCore
 ///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
 ///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
 ///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
+///    After each batch, `CandidateScreen` stops fitting the candidates that can no longer win (most of them, after
+///    the first batch); should a dropped candidate win in the end, pass 2 runs for it, so results never change.
 /// 4. `PrunedCheckpointWriter` (atomic), then the JSON report `replaceme-report.json` inside the output.
 public final class Pruner {
     /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
@@ -41,6 +43,16 @@ public final class Pruner {
         checkpoint = try LlamaCheckpoint(directory: checkpointDirectory)
         model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
     }
+
+    /// What the fused pass of the current `prune` fitted (nil when it was not fused).
+    private var screeningRecord: PruneReport.FusedPass?
+    /// The candidates to keep fitting after a batch, from per-sample distances ([candidate][sample]) and the
+    /// candidates still fitted (`CandidateScreen`; tests replace it).
+    var candidateScreen: (_ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
+        CandidateScreen().survivors(distances: $0, alive: $1)
+    }
+    /// Token rows per forward batch (`CalibrationBatches`; tests lower it to get several batches).
+    var batchRows = 8192
 
     /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
     public private(set) var calibrationSeconds: Double?
@@ -82,15 +94,17 @@ public final class Pruner {
             defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
             return try body()
         }
-        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen)
+        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
         let (spans, table, candidates) = try chooseSpans(calibration, options, batches, progress, timed)
         let plan = try PruningPlan(numLayers: numLayers, spans: spans)
         var fits: [(transform: LinearTransform, rows: Int)] = []
+        var screening = screeningRecord
         if options.method == .replaceme {
-            let stats = try candidates.map { c in spans.map { c.stats[c.spans.firstIndex(of: $0)!] } }
-                ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
+            let fused = candidates.flatMap { c in spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil }
+            if candidates != nil && fused == nil { screening?.secondPass = true }
+            let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
             fits = try timed("solve") {
                 try zip(spans, stats).map { span, st in
@@ -138,8 +152,9 @@ public final class Pruner {
                            spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
                            distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
                            samples: calibration.samples, seqLen: calibration.seqLen),
-            distances: table, spans: spanRecords, output: output.path, outputLayers: plan.outputLayerCount,
-            outputFiles: outputFiles, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
+            distances: table, spans: spanRecords, fusedPass: screening, output: output.path,
+            outputLayers: plan.outputLayerCount, outputFiles: outputFiles, timings: timings,
+            peakMemoryBytes: PruneReport.peakMemoryBytes())
         try OutputLocation.writeAtomically(try report.jsonData(), to: output.appendingPathComponent(Self.reportFileName))
         return report
     }
@@ -150,6 +165,7 @@ public final class Pruner {
                              _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
         throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
+        screeningRecord = nil
         if let forced = options.forcedStart {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil)
         }
@@ -159,17 +175,26 @@ public final class Pruner {
             spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
             width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
             : nil
+        screeningRecord = candidates.map { .init(candidates: $0.spans.count, fittedPerBatch: [], secondPass: false) }
+        // After each batch: stop fitting the candidates the paired test rules out (rows of the table are start − 1).
+        let screen = candidateScreen
+        let afterBatch: ([DistanceAccumulator]) -> Void = { [self] accumulators in
+            guard let c = candidates else { return }
+            screeningRecord?.fittedPerBatch.append(c.alive.filter { $0 }.count)
+            let perSample = accumulators[0].sampleDistances()
+            c.stopFitting(keep: screen(c.spans.map { perSample[$0.start - 1] }, c.alive))
+        }
         let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", batches.ranges.count * L, "layers")
         let table = try timed(fused ? "distances+statistics" : "distances") {
             try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
                                          modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
                                          batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
-                                         progress: step)
+                                         perSampleN: fused ? n : nil, afterBatch: afterBatch, progress: step)
         }[0]
         progress.end()
         let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
         if let c = candidates {
-            for span in spans { try c.stats[c.spans.firstIndex(of: span)!].checkFinite(layer: span.keptLayer) }
+            for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
         return (spans, table, candidates)
     }

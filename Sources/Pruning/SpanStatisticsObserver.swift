@@ -4,12 +4,18 @@ import Llama
 ///
 /// For span (s, n): at block s−1 it copies the batch's M_{s−1} and Y_{s−1} ([R, D] each); at block s+n−1 it adds
 /// rows X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} to the span's `LeastSquaresAccumulator` and drops the copies. Spans may
-/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once.
+/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once; `stopFitting` drops
+/// candidates between batches (`CandidateScreen`), freeing their statistics.
 /// Quirk choice: the target at the model's last block is the raw L_{L−1}, or RMSNorm_final(L_{L−1}) when
 /// `finalNorm` is given (the reference's HF indexing).
 public final class SpanStatisticsObserver {
     public let spans: [Span]
-    public private(set) var stats: [LeastSquaresAccumulator]
+    /// Statistics of each span; nil once the span was dropped by `stopFitting`.
+    public private(set) var fitted: [LeastSquaresAccumulator?]
+    /// The statistics of every span (all must still be fitted).
+    public var stats: [LeastSquaresAccumulator] { fitted.map { $0! } }
+    /// Which spans are still being fitted.
+    public var alive: [Bool] { fitted.map { $0 != nil } }
     private let numLayers: Int
     private let width: Int
     private let finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)?
@@ -21,20 +27,34 @@ public final class SpanStatisticsObserver {
     public init(spans: [Span], numLayers: Int, width: Int,
                 finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) {
         self.spans = spans; self.numLayers = numLayers; self.width = width; self.finalNorm = finalNorm
-        stats = spans.map { _ in LeastSquaresAccumulator(width: width) }
+        fitted = spans.map { _ in LeastSquaresAccumulator(width: width) }
         held = spans.map { _ in nil }
     }
 
     /// The last block any span needs.
     public var lastLayer: Int { spans.map(\.lastRemoved).max() ?? -1 }
 
+    /// The statistics of `span`, or nil if it is not one of the spans or was dropped.
+    public func statistics(of span: Span) -> LeastSquaresAccumulator? {
+        spans.firstIndex(of: span).flatMap { fitted[$0] }
+    }
+
+    /// Stops fitting the spans whose `keep` entry is false and frees their statistics. Call between batches.
+    public func stopFitting(keep: [Bool]) {
+        precondition(keep.count == spans.count, "one flag per span")
+        for j in spans.indices where !keep[j] {
+            fitted[j] = nil
+            held[j] = nil
+        }
+    }
+
     public func observe(_ s: LayerStates) {
         let count = s.rows * width
-        for (j, span) in spans.enumerated() where s.layer == span.keptLayer {
+        for (j, span) in spans.enumerated() where s.layer == span.keptLayer && fitted[j] != nil {
             held[j] = (Array(UnsafeBufferPointer(start: s.mlpOutput, count: count)),
                        Array(UnsafeBufferPointer(start: s.attentionResidual, count: count)))
         }
-        guard spans.contains(where: { $0.lastRemoved == s.layer }) else { return }
+        guard spans.indices.contains(where: { spans[$0].lastRemoved == s.layer && held[$0] != nil }) else { return }
         if let norm = finalNorm, s.layer == numLayers - 1 {
             if normed.count < count { normed = [Float](repeating: 0, count: count) }
             normed.withUnsafeMutableBufferPointer { norm(s.rows, s.output, $0.baseAddress!) }
@@ -51,7 +71,7 @@ public final class SpanStatisticsObserver {
             guard let h = held[j] else { continue }
             h.m.withUnsafeBufferPointer { mb in
                 h.y.withUnsafeBufferPointer { yb in
-                    stats[j].add(rows: s.rows, mlpOut: mb.baseAddress!, attnResidual: yb.baseAddress!,
+                    fitted[j]!.add(rows: s.rows, mlpOut: mb.baseAddress!, attnResidual: yb.baseAddress!,
                                  spanOut: target, scratch: &scratch)
                 }
             }
@@ -59,8 +79,8 @@ public final class SpanStatisticsObserver {
         }
     }
 
-    /// Throws `PruningError.nonFinite` naming the kept layer of the first span whose statistics are not finite.
+    /// Throws `PruningError.nonFinite` naming the kept layer of the first fitted span whose statistics are not finite.
     public func checkFinite() throws {
-        for (j, span) in spans.enumerated() { try stats[j].checkFinite(layer: span.keptLayer) }
+        for (j, span) in spans.enumerated() { try fitted[j]?.checkFinite(layer: span.keptLayer) }
     }
 }

@@ -4,10 +4,10 @@ import TestSupport
 
 final class DistanceAccumulatorTests: XCTestCase {
     /// Direct definition: mean over the chosen positions of arccos(cos(L_{s-1}, L_{s+n-1}))/π.
-    private func direct(_ states: [[Float]], rowsPerSample t: Int, samples: Int, d: Int, s: Int, n: Int,
+    private func direct(_ states: [[Float]], rowsPerSample t: Int, samples: Range<Int>, d: Int, s: Int, n: Int,
                         all: Bool) -> Double {
         var total = 0.0, count = 0
-        for smp in 0..<samples {
+        for smp in samples {
             let positions = all ? Array(0..<t) : [t - 1]
             for p in positions {
                 let row = (smp * t + p) * d
@@ -34,7 +34,7 @@ final class DistanceAccumulatorTests: XCTestCase {
             cur = zip(cur, upd).map { $0 + 0.4 * $1 }
             states.append(cur)
         }
-        let acc = try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: tokens)
+        let acc = try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: tokens, perSampleN: 2)
         for b in batches {
             let ranges = (0..<b.count).map { ($0 * t)..<(($0 + 1) * t) }
             for k in 0..<layers {
@@ -50,8 +50,18 @@ final class DistanceAccumulatorTests: XCTestCase {
         for n in 1...maxN {
             XCTAssertEqual(table.distances(n: n).count, layers - n)
             for s in 1...(layers - n) {
-                let want = direct(states, rowsPerSample: t, samples: samples, d: d, s: s, n: n, all: tokens == .all)
+                let want = direct(states, rowsPerSample: t, samples: 0..<samples, d: d, s: s, n: n, all: tokens == .all)
                 XCTAssertEqual(table.distance(start: s, n: n), want, accuracy: 1e-6, "n=\(n) s=\(s) \(tokens)")
+            }
+        }
+        // Per-sample distances of the n = 2 windows (what CandidateScreen judges from), in sample order.
+        let perSample = acc.sampleDistances()
+        XCTAssertEqual(perSample.count, layers - 2)
+        for s in 1...(layers - 2) {
+            XCTAssertEqual(perSample[s - 1].count, samples)
+            for k in 0..<samples {
+                let want = direct(states, rowsPerSample: t, samples: k..<(k + 1), d: d, s: s, n: 2, all: tokens == .all)
+                XCTAssertEqual(perSample[s - 1][k], want, accuracy: 1e-6, "sample \(k) s=\(s) \(tokens)")
             }
         }
     }

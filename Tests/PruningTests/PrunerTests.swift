@@ -100,6 +100,43 @@ final class PrunerTests: XCTestCase {
         XCTAssertLessThan(relativeError(transforms[0], transforms[1]), 1e-12)
     }
 
+    /// Several batches: the screen stops fitting candidates after the first; if the winner was among the dropped,
+    /// pass 2 fits it. Either way T is the two-pass T.
+    func testScreenedFusedPassEqualsTwoPassesEvenWhenTheWinnerWasDropped() throws {
+        let dir = try temporaryDirectory()
+        func transform(_ configure: (Pruner, inout PruneOptions) -> Void, _ name: String) throws -> ([Double], PruneReport) {
+            let pruner = try Pruner(checkpointDirectory: Self.model)
+            pruner.batchRows = 64                           // 2 samples of 32 tokens per batch: 4 batches
+            var options = PruneOptions(layersToRemove: 3)
+            options.hashFiles = false
+            options.saveTransforms = dir.appendingPathComponent("T-\(name).safetensors")
+            configure(pruner, &options)
+            let report = try pruner.prune(calibration: try calibration(pruner), options: options,
+                                          output: dir.appendingPathComponent(name), toolVersion: "test")
+            let file = try SafeTensorsFile(url: options.saveTransforms!)
+            return (try file.withRawBytes("T.0") { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: 8 * $0, as: Double.self) } }, report)
+        }
+        let (twoPass, r2) = try transform({ _, o in o.twoPass = true }, "two-pass")
+        XCTAssertNil(r2.fusedPass)
+        // Keep only the first batch's leader: the winner may or may not be it.
+        let (leaderOnly, r1) = try transform({ p, _ in
+            p.candidateScreen = { d, alive in
+                CandidateScreen(z: -.infinity, minimumSamples: 1).survivors(distances: d, alive: alive)
+            }
+        }, "leader-only")
+        let fitted = try XCTUnwrap(r1.fusedPass?.fittedPerBatch)
+        XCTAssertEqual(Array(fitted.prefix(2)), [5, 1], "8 layers, n = 3: 5 candidates, then the first batch's leader")
+        XCTAssertEqual(fitted.count, 4)
+        XCTAssertTrue(fitted.dropFirst().allSatisfy { $0 <= 1 })
+        // Drop every candidate: the winner is always refitted in pass 2.
+        let (refit, r0) = try transform({ p, _ in p.candidateScreen = { _, alive in alive.map { _ in false } } }, "refit")
+        XCTAssertEqual(r0.fusedPass?.fittedPerBatch, [5, 0, 0, 0])
+        XCTAssertEqual(r0.fusedPass?.secondPass, true)
+        XCTAssertNotNil(r0.timings["statistics"], "pass 2 ran")
+        XCTAssertEqual(r0.spans.map(\.start), r2.spans.map(\.start))
+        for t in [leaderOnly, refit] { XCTAssertLessThan(relativeError(t, twoPass), 1e-12) }
+    }
+
     func testBadRequestsWriteNothing() throws {
         let pruner = try Pruner(checkpointDirectory: Self.model)
         let cal = try calibration(pruner)

@@ -114,6 +114,10 @@ enum PruneCommand {
                 if f.usedFallback { s += String(format: "    the Gram matrix was singular: ridge raised to %.3g\n", f.ridge) }
             }
         }
+        if let f = r.fusedPass {
+            s += "  fused pass: candidate windows fitted per batch \(f.fittedPerBatch.map(String.init).joined(separator: ", ")) "
+                + "of \(f.candidates)" + (f.secondPass ? "; the winner had been dropped, so pass 2 fitted it\n" : "\n")
+        }
         let t = r.timings
         let phases = ["calibration", "distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
