@@ -27,11 +27,14 @@ enum BlockedAttention {
         let stacked = group * block                                 // rows of Q̃, S, O at most
         let perWorker = stacked * hd * 2 + stacked * t              // Q̃ [stacked, hd], O [stacked, hd], S [stacked, T]
         let base = scratch.reserve(kvHeads * hd * t + workers * perWorker)
-        // Vᵀ per KV head: vt[g][j][s] = v[s, g·hd + j]   → [KV, hd, T]
-        for g in 0..<kvHeads {
-            for s in 0..<t {
-                let src = v + s * kvStride + g * hd
-                for j in 0..<hd { base[(g * hd + j) * t + s] = src[j] }
+        // Vᵀ per KV head: vt[g][j][s] = v[s, g·hd + j]   → [KV, hd, T]; in (head, position range) tasks.
+        let positions = Parallel.split(t, parts: t * kvStride >= 1 << 15 ? 4 : 1, granule: 16)
+        let sv = SharedPointer(v), dst = DisjointPointer(base)
+        Parallel.forEach(kvHeads * positions.count, threads: workers) { task in
+            let g = task / positions.count
+            for s in positions[task % positions.count] {
+                let src = sv.base + s * kvStride + g * hd
+                for j in 0..<hd { dst.base[(g * hd + j) * t + s] = src[j] }
             }
         }
         let vt = SharedPointer(UnsafePointer(base))

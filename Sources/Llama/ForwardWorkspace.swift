@@ -6,6 +6,7 @@ final class ForwardWorkspace {
     let attentionResidual = FloatBuffer()  // Y_k: [R, D]
     let mlpOutput = FloatBuffer()          // M_k: [R, D]
     let normed = FloatBuffer()             // RMSNorm(·): [R, D]
+    let lastInput = FloatBuffer()          // L_{k-1} at each sample's last token: [S, D] (FinalLayerRows.lastTokens)
     let query = FloatBuffer()              // [R, H·hd]
     let key = FloatBuffer()                // [R, KV·hd]
     let value = FloatBuffer()              // [R, KV·hd]
@@ -23,7 +24,7 @@ final class ForwardWorkspace {
 
     /// Frees everything (the workspace stays usable).
     func release() {
-        for b in [input, output, attentionResidual, mlpOutput, normed, query, key, value, attention, attentionScratch, gate, up,
+        for b in [input, output, attentionResidual, mlpOutput, normed, lastInput, query, key, value, attention, attentionScratch, gate, up,
                   ropeCos, ropeSin, head, logits] { b.release() }
     }
 }

@@ -27,7 +27,7 @@ extension LlamaModel {
         attend(batch: batch, q: q, k: k, v: v, out: attn)
 
         // Y_k = L_{k-1} + attn·W_oᵀ (+ b_o)
-        y.update(from: x, count: rows * d)
+        Kernels.copy(count: rows * d, from: x, to: y)
         project(attn, rows: rows, inDim: qw, weight: w.o, bias: w.oBias, outDim: d, out: y, accumulate: true)
 
         // M_k = down(silu(gate(n₂)) ⊙ up(n₂)), n₂ = RMSNorm_post(Y_k); in row chunks to bound [rows, I].
@@ -45,8 +45,7 @@ extension LlamaModel {
         }
 
         // L_k = Y_k + M_k
-        out.update(from: y, count: rows * d)
-        Kernels.add(count: rows * d, x: m, y: out)
+        Kernels.sum(count: rows * d, x: y, y: m, out: out)
     }
 
     /// Rope on q and k, then causal attention, sample by sample (positions restart at 0 in each sample).

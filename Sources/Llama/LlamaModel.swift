@@ -60,9 +60,11 @@ public final class LlamaModel {
     ///   - through: last layer to run (0-based, inclusive). Layers after it are not run (nor loaded).
     ///   - observer: receives L_{k-1}, Y_k, M_k, L_k of every layer run (see `LayerStates`).
     ///   - logits: receives `RMSNorm_final(L_{L-1})·W_headᵀ`; only allowed when `through` is the last layer.
+    ///   - finalRows: which rows layer `through` computes (`.lastTokens`: one per sample; no logits then).
     ///   - progress: `(layers done, layers total)`.
     public func forward(_ batch: ForwardBatch, through: Int? = nil, observer: LayerObserver? = nil,
-                        logits sink: LogitsSink? = nil, progress: ((Int, Int) -> Void)? = nil) throws {
+                        logits sink: LogitsSink? = nil, finalRows: FinalLayerRows = .all,
+                        progress: ((Int, Int) -> Void)? = nil) throws {
         let g = geometry
         let last = through ?? g.layerCount - 1
         guard (0..<g.layerCount).contains(last) else {
@@ -71,6 +73,7 @@ public final class LlamaModel {
         if sink != nil && last != g.layerCount - 1 {
             throw LlamaError.logitsNeedAllLayers(through: last, layerCount: g.layerCount)
         }
+        precondition(sink == nil || finalRows == .all, "logits need every row of the last layer")
         try validate(batch)
 
         let rows = batch.rows, d = g.hiddenSize
@@ -80,11 +83,15 @@ public final class LlamaModel {
         prepareRope(maxLength: batch.maxLength)
 
         for k in 0...last {
-            try withLayer(k) { w in runLayer(w, batch: batch) }
+            let compact = finalRows == .lastTokens && k == last    // one row per sample (LlamaModel+LastTokens)
+            try withLayer(k) { w in compact ? runLayerLastTokens(w, batch: batch) : runLayer(w, batch: batch) }
             if let observer {
+                let s = batch.sampleCount
                 try observer.observe(LayerStates(
-                    layer: k, rows: rows, hiddenSize: d, sampleRows: batch.sampleRows,
-                    input: UnsafePointer(ws.input.pointer), attentionResidual: UnsafePointer(ws.attentionResidual.pointer),
+                    layer: k, rows: compact ? s : rows, hiddenSize: d,
+                    sampleRows: compact ? (0..<s).map { $0..<($0 + 1) } : batch.sampleRows,
+                    input: UnsafePointer(compact ? ws.lastInput.pointer : ws.input.pointer),
+                    attentionResidual: UnsafePointer(ws.attentionResidual.pointer),
                     mlpOutput: UnsafePointer(ws.mlpOutput.pointer), output: UnsafePointer(ws.output.pointer)))
             }
             ws.advance()

@@ -26,11 +26,14 @@ public enum DistanceProfiler {
     /// - Parameters:
     ///   - alsoObserve: a second observer fed in the same forward passes (e.g. `SpanStatisticsObserver`
     ///     fitting every candidate window at once, so pass 2 is not needed).
+    ///   - alsoObserveNeedsLastLayer: whether `alsoObserve` needs every row of the last layer in the coming batch
+    ///     (nil: it does, when given). When neither it nor any mode does (`.last` tokens only), the last layer runs
+    ///     for each sample's last token only (`FinalLayerRows.lastTokens`).
     ///   - perSampleN: keep per-sample distances of the windows of this length (`DistanceAccumulator.sampleDistances`).
     ///   - afterBatch: called with the accumulators (one per mode) after each batch has gone through every layer.
     public static func profile(model: LlamaModel, calibration: CalibrationSet, maxN: Int, modes: [Mode],
                                batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates) throws -> Void)? = nil,
-                               perSampleN: Int? = nil, afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
+                               alsoObserveNeedsLastLayer: (() -> Bool)? = nil, perSampleN: Int? = nil, afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [DistanceTable] {
         let g = model.geometry
         let layers = g.layerCount, d = g.hiddenSize
@@ -63,7 +66,9 @@ public enum DistanceProfiler {
                 done += 1
                 progress?(done, total)
             }
-            try model.forward(batch, through: layers - 1, observer: observer)
+            let observerNeedsRows = alsoObserve != nil && (alsoObserveNeedsLastLayer?() ?? true)
+            let lastTokensOnly = !observerNeedsRows && modes.allSatisfy { $0.tokens == .last }
+            try model.forward(batch, through: layers - 1, observer: observer, finalRows: lastTokensOnly ? .lastTokens : .all)
             try afterBatch?(accumulators)
         }
         return try accumulators.map { try $0.table() }

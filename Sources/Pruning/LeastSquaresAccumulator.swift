@@ -38,13 +38,7 @@ public struct LeastSquaresAccumulator: Sendable {
         var zz = 0.0, ll = 0.0
         scratch.withUnsafeMutableBufferPointer { zb in
             let z = zb.baseAddress!   // z: [r, D]
-            for i in 0..<(r * d) {
-                let target = spanOut[i]
-                let v = target - attnResidual[i]
-                z[i] = v
-                zz += Double(v) * Double(v)
-                ll += Double(target) * Double(target)
-            }
+            (zz, ll) = Self.difference(count: r * d, target: spanOut, minus: attnResidual, into: z)
             gram.withUnsafeMutableBufferPointer { g in
                 Gram64.accumulateXtX(rows: r, cols: d, x: mlpOut, ldx: d, g: g.baseAddress!)
             }
@@ -56,6 +50,43 @@ public struct LeastSquaresAccumulator: Sendable {
         targetEnergy += zz
         streamEnergy += ll
         rows += r
+    }
+
+    /// z[i] = target[i] − minus[i] over [count], returning (Σ z², Σ target²) accumulated in Float64; in chunks on
+    /// all threads (partial sums added in chunk order, so the result does not depend on timing).
+    static func difference(count: Int, target: UnsafePointer<Float>, minus: UnsafePointer<Float>,
+                           into z: UnsafeMutablePointer<Float>) -> (Double, Double) {
+        let chunks = Parallel.split(count, parts: max(1, min(64, count / 16_384)), granule: 16_384)
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * chunks.count)   // [chunk, 2]
+        defer { sums.deallocate() }
+        let st = SharedPointer(target), sm = SharedPointer(minus), sz = DisjointPointer(z), ss = DisjointPointer(sums)
+        Parallel.forEach(chunks.count) { c in
+            var zz = SIMD4<Double>(), ll = SIMD4<Double>()
+            var i = chunks[c].lowerBound
+            let end = chunks[c].upperBound
+            while i + 4 <= end {
+                let t = UnsafeRawPointer(st.base + i).loadUnaligned(as: SIMD4<Float>.self)
+                let v = t - UnsafeRawPointer(sm.base + i).loadUnaligned(as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(sz.base + i).storeBytes(of: v, as: SIMD4<Float>.self)
+                let vd = SIMD4<Double>(v), td = SIMD4<Double>(t)
+                zz += vd * vd
+                ll += td * td
+                i += 4
+            }
+            var zs = zz.sum(), ls = ll.sum()
+            while i < end {
+                let t = st.base[i], v = t - sm.base[i]
+                sz.base[i] = v
+                zs += Double(v) * Double(v)
+                ls += Double(t) * Double(t)
+                i += 1
+            }
+            ss.base[2 * c] = zs
+            ss.base[2 * c + 1] = ls
+        }
+        var zz = 0.0, ll = 0.0
+        for c in chunks.indices { zz += sums[2 * c]; ll += sums[2 * c + 1] }
+        return (zz, ll)
     }
 
     /// Adds another accumulator's statistics (e.g. from a parallel worker).

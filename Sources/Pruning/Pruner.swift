@@ -189,6 +189,7 @@ public final class Pruner {
             try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
                                          modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
                                          batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
+                                         alsoObserveNeedsLastLayer: candidates.map { c in { c.readsLayer(L - 1) } },
                                          perSampleN: fused ? n : nil, afterBatch: afterBatch, progress: step)
         }[0]
         progress.end()

@@ -1,4 +1,5 @@
 import Llama
+import TensorCore
 
 /// Accumulates the least-squares statistics of several spans from the layer observer of one forward pass.
 ///
@@ -19,7 +20,10 @@ public final class SpanStatisticsObserver {
     private let numLayers: Int
     private let width: Int
     private let finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)?
+    // Copies of M_{s−1} and Y_{s−1} ([R, D] each) held from the kept block to the span's end; their buffers are
+    // returned to `spare` and reused (no fresh pages for every batch).
     private var held: [(m: [Float], y: [Float])?]
+    private var spare: [[Float]] = []
     private var scratch: [Float] = []
     private var normed: [Float] = []
 
@@ -34,6 +38,11 @@ public final class SpanStatisticsObserver {
     /// The last block any span needs.
     public var lastLayer: Int { spans.map(\.lastRemoved).max() ?? -1 }
 
+    /// Whether a span still fitted reads block k's activations (k is its kept block or its last removed one).
+    public func readsLayer(_ k: Int) -> Bool {
+        spans.indices.contains { fitted[$0] != nil && (spans[$0].keptLayer == k || spans[$0].lastRemoved == k) }
+    }
+
     /// The statistics of `span`, or nil if it is not one of the spans or was dropped.
     public func statistics(of span: Span) -> LeastSquaresAccumulator? {
         spans.firstIndex(of: span).flatMap { fitted[$0] }
@@ -44,22 +53,34 @@ public final class SpanStatisticsObserver {
         precondition(keep.count == spans.count, "one flag per span")
         for j in spans.indices where !keep[j] {
             fitted[j] = nil
-            held[j] = nil
+            release(j)
         }
+    }
+
+    /// A copy of `count` floats from `source`, in a reused buffer.
+    private func copy(_ source: UnsafePointer<Float>, count: Int) -> [Float] {
+        var buffer = spare.popLast() ?? []
+        if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
+        buffer.withUnsafeMutableBufferPointer { Kernels.copy(count: count, from: source, to: $0.baseAddress!) }
+        return buffer
+    }
+
+    private func release(_ j: Int) {
+        if let h = held[j] { spare += [h.m, h.y] }
+        held[j] = nil
     }
 
     public func observe(_ s: LayerStates) {
         let count = s.rows * width
         for (j, span) in spans.enumerated() where s.layer == span.keptLayer && fitted[j] != nil {
-            held[j] = (Array(UnsafeBufferPointer(start: s.mlpOutput, count: count)),
-                       Array(UnsafeBufferPointer(start: s.attentionResidual, count: count)))
+            held[j] = (copy(s.mlpOutput, count: count), copy(s.attentionResidual, count: count))
         }
         guard spans.indices.contains(where: { spans[$0].lastRemoved == s.layer && held[$0] != nil }) else { return }
         if let norm = finalNorm, s.layer == numLayers - 1 {
             if normed.count < count { normed = [Float](repeating: 0, count: count) }
             normed.withUnsafeMutableBufferPointer { norm(s.rows, s.output, $0.baseAddress!) }
-            let copy = normed
-            copy.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!) }
+            let target = normed
+            target.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!) }
         } else {
             accumulate(s, target: s.output)
         }
@@ -75,7 +96,7 @@ public final class SpanStatisticsObserver {
                                  spanOut: target, scratch: &scratch)
                 }
             }
-            held[j] = nil
+            release(j)
         }
     }
 

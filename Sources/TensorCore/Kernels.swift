@@ -69,6 +69,29 @@ public enum Kernels {
         }
     }
 
+    /// `out[i] = x[i] + y[i]` over [count] (out may alias x or y), parallel in chunks.
+    public static func sum(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                           path: KernelPath = .active) {
+        let kernel = path.kernels.sum
+        let sx = SharedPointer(x), sy = SharedPointer(y), so = DisjointPointer(out)
+        let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound, so.base + r.lowerBound)
+        }
+    }
+
+    /// `to[i] = from[i]` over [count] (no overlap), parallel in chunks: a large copy on one core leaves the
+    /// other idle between the layer's parallel kernels.
+    public static func copy(count: Int, from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>) {
+        let sf = SharedPointer(from), st = DisjointPointer(to)
+        let ranges = Parallel.split(count, parts: count >= 4 * chunk ? Parallel.defaultThreads : 1, granule: 64)
+        Parallel.forEach(ranges.count) { i in
+            let r = ranges[i]
+            (st.base + r.lowerBound).update(from: sf.base + r.lowerBound, count: r.count)
+        }
+    }
+
     /// Residual add `y[i] += x[i]` over [count].
     public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            path: KernelPath = .active) {

@@ -151,4 +151,9 @@ public enum ReferenceKernels {
             for j in 0..<count { row[j] = j < valid ? Float(e[j] / sum) : 0 }
         }
     }
+
+    /// out[i] = x[i] + y[i].
+    public static func sum(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { out[i] = x[i] + y[i] }
+    }
 }

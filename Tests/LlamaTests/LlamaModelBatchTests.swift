@@ -50,6 +50,30 @@ final class LlamaModelBatchTests: XCTestCase {
         }
     }
 
+    /// `finalRows: .lastTokens`: the last layer run gives each sample's last-token rows of the full forward (with
+    /// biases, GQA, a one-token sample and an early `through`), one row per sample.
+    func testLastTokensOnlyEqualsTheLastRowsOfTheFullLayer() throws {
+        let model = try makeModel()
+        let batch = ForwardBatch(samples: Self.samples)
+        let d = Self.geometry.hiddenSize
+        for through in [1, Self.geometry.layerCount - 1] {
+            let full = Recorder(), last = Recorder()
+            try model.forward(batch, through: through, observer: full)
+            try model.forward(batch, through: through, observer: last, finalRows: .lastTokens)
+            XCTAssertEqual(last.sampleRows, [0..<1, 1..<2, 2..<3])
+            XCTAssertEqual(last.output.count, through + 1)
+            for k in 0..<through { XCTAssertEqual(last.output[k], full.output[k], "layer \(k) runs on every row") }
+            for (s, rows) in batch.sampleRows.enumerated() {
+                let r = rows.upperBound - 1
+                for (name, a, b) in [("input", last.input, full.input), ("Y", last.attentionResidual, full.attentionResidual),
+                                     ("M", last.mlpOutput, full.mlpOutput), ("L", last.output, full.output)] {
+                    let got = Array(a[through][(s * d)..<((s + 1) * d)]), want = Array(b[through][(r * d)..<((r + 1) * d)])
+                    XCTAssertLessThan(relativeError(got, want), 1e-6, "\(name) sample \(s) through \(through)")
+                }
+            }
+        }
+    }
+
     func testObserverIndexing() throws {
         let model = try makeModel()
         let rec = Recorder()

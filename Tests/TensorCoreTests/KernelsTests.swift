@@ -44,6 +44,13 @@ final class KernelsTests: XCTestCase {
                 Kernels.add(count: n, x: g, y: &y, path: path)
                 ReferenceKernels.add(count: n, x: g, y: &yref)
                 XCTAssertEqual(y, yref, "\(path) add n=\(n)")  // one IEEE addition per element on every path
+                var s = [Float](repeating: .nan, count: n), sref = s
+                Kernels.sum(count: n, x: g, y: u, out: &s, path: path)
+                ReferenceKernels.sum(count: n, x: g, y: u, out: &sref)
+                XCTAssertEqual(s, sref, "\(path) sum n=\(n)")
+                var c = [Float](repeating: .nan, count: n)
+                Kernels.copy(count: n, from: g, to: &c)
+                XCTAssertEqual(c, g, "copy n=\(n)")
             }
         }
     }

@@ -77,6 +77,18 @@ extension KernelCore {
         }
     }
 
+    /// out[i] = x[i] + y[i] over [count] (out may alias x or y).
+    @inline(never)
+    package static func sum(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let w = FloatVector.scalarCount, cv = count / w * w
+        var i = 0
+        while i < cv {
+            VectorMath.store(VectorMath.load(x + i) + VectorMath.load(y + i), out + i)
+            i += w
+        }
+        for j in cv..<count { out[j] = x[j] + y[j] }
+    }
+
     /// y[i] += x[i] over [count].
     @inline(never)
     package static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
