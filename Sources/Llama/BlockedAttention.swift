@@ -1,3 +1,4 @@
+import Synchronization
 import TensorCore
 
 /// Causal grouped-query attention for one sample, computed with GEMMs over blocks of query rows.
@@ -9,8 +10,8 @@ import TensorCore
 /// P = softmax over s ≤ t of S[(j, t), s];  P[(j, t), s] = 0 for s > t
 /// O = P · V_g[0..<r1]   (a C = A·Bᵀ product with Vᵀ_g: [hd, T]), scattered back to out[t, h·hd ..< h·hd+hd]
 /// ```
-/// Work items (block, KV head) are dealt to the workers in an interleaved order (later blocks cost more);
-/// each worker has its own scratch and runs single-threaded GEMMs. `ReferenceKernels.causalAttention` is the
+/// Work items (block, KV head) are taken by the workers from a shared counter, latest (costliest) blocks first,
+/// so both finish together; each worker has its own scratch and runs single-threaded GEMMs. `ReferenceKernels.causalAttention` is the
 /// plain twin the tests compare against.
 enum BlockedAttention {
     /// Query rows per block.
@@ -41,13 +42,15 @@ enum BlockedAttention {
         let work = DisjointPointer(base + kvHeads * hd * t)
         let sq = SharedPointer(q), sk = SharedPointer(k), so = DisjointPointer(out)
         let scale = 1 / Float(hd).squareRoot()
+        let next = Atomic<Int>(0)                                   // the next item to take
         Parallel.forEach(workers) { w in
             let qg = work.base + w * perWorker                      // Q̃: [G·rows, hd]
             let o = qg + stacked * hd                               // O: [G·rows, hd]
             let scores = o + stacked * hd                           // S: [G·rows, r1]
-            var item = w
-            while item < items {
-                let b = item / kvHeads, g = item % kvHeads          // block-major: interleaves costs
+            while true {
+                let item = next.add(1, ordering: .relaxed).oldValue
+                if item >= items { break }
+                let b = blocks - 1 - item / kvHeads, g = item % kvHeads   // costliest blocks first
                 let r0 = b * block, r1 = min(t, r0 + block), rows = r1 - r0, m = group * rows
                 for j in 0..<group {
                     for i in 0..<rows {
@@ -67,7 +70,6 @@ enum BlockedAttention {
                         (so.base + (r0 + i) * qStride + (g * group + j) * hd).update(from: o + (j * rows + i) * hd, count: hd)
                     }
                 }
-                item += workers
             }
         }
     }
