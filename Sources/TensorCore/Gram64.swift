@@ -4,8 +4,12 @@
 /// and widens to Float64 on the way (see `TransposedSource`); the packed, blocked Float64 micro-kernel of
 /// `Gemm64` does the rest, the output split across threads.
 public enum Gram64 {
-    /// Column-block width of the symmetric `XᵀX` accumulation.
-    static let symmetricBlock = 256
+    /// Column-block width of the symmetric `XᵀX` accumulation: about 8 blocks per thread (so the triangle's
+    /// uneven blocks balance across threads and the block diagonal wastes little), at least 64 columns, a multiple
+    /// of 32. Measured at K = 576, 8192 rows, 2 threads: 64 → 0.040 s, 128 → 0.043 s, 256 → 0.052 s.
+    static func symmetricBlock(cols: Int, threads: Int) -> Int {
+        max(64, (cols / (8 * max(1, threads)) + 31) / 32 * 32)
+    }
 
     /// `G += Xᵀ·X` accumulated in Float64.
     /// X: [R, K] Float32 row-major with stride `ldx ≥ K`; G: [K, K] Float64 row-major (full, symmetric).
@@ -16,7 +20,7 @@ public enum Gram64 {
         threads: Int = Parallel.defaultThreads, path: KernelPath = .active
     ) {
         if rows <= 0 || cols <= 0 { return }
-        let wb = symmetricBlock
+        let wb = symmetricBlock(cols: cols, threads: threads)
         let blocks = (cols + wb - 1) / wb
         if blocks == 1 || threads <= 1 && 2.0 * Double(rows) * Double(cols) * Double(cols) < 2e6 {
             accumulateXtY(rows: rows, kx: cols, ny: cols, x: x, ldx: ldx, y: x, ldy: ldx, c: g, threads: threads, path: path)

@@ -20,7 +20,8 @@ final class Gemm64Tests: XCTestCase {
 
     func testGramXtXIsSymmetricAndMatches() {
         for path in KernelPath.supported {
-            // 300 columns: two column blocks of the symmetric (upper-blocks-then-mirror) path; G starts symmetric.
+            // 300 columns: five column blocks (the last partial) of the symmetric (upper-blocks-then-mirror) path;
+            // G starts symmetric.
             for (r, k) in [(97, 41), (37, 300)] {
                 let x = randomFloats(r * k, seed: 5)
                 var g = [Double](repeating: 0, count: k * k)
