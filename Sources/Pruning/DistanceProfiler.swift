@@ -25,14 +25,15 @@ public enum DistanceProfiler {
     /// Several tables from one pass over the calibration set (one per mode).
     /// - Parameters:
     ///   - alsoObserve: a second observer fed in the same forward passes (e.g. `SpanStatisticsObserver`
-    ///     fitting every candidate window at once, so pass 2 is not needed).
+    ///     fitting every candidate window at once, so pass 2 is not needed), with the accumulators (one per mode)
+    ///     already holding this layer's distances.
     ///   - alsoObserveNeedsLastLayer: whether `alsoObserve` needs every row of the last layer in the coming batch
     ///     (nil: it does, when given). When neither it nor any mode does (`.last` tokens only), the last layer runs
     ///     for each sample's last token only (`FinalLayerRows.lastTokens`).
     ///   - perSampleN: keep per-sample distances of the windows of this length (`DistanceAccumulator.sampleDistances`).
     ///   - afterBatch: called with the accumulators (one per mode) after each batch has gone through every layer.
     public static func profile(model: LlamaModel, calibration: CalibrationSet, maxN: Int, modes: [Mode],
-                               batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates) throws -> Void)? = nil,
+                               batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates, [DistanceAccumulator]) throws -> Void)? = nil,
                                alsoObserveNeedsLastLayer: (() -> Bool)? = nil, perSampleN: Int? = nil, afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [DistanceTable] {
         let g = model.geometry
@@ -62,7 +63,7 @@ public enum DistanceProfiler {
                         try acc.add(layer: s.layer, states: s.output, sampleRows: s.sampleRows, firstSample: range.lowerBound)
                     }
                 }
-                try alsoObserve?(s)
+                try alsoObserve?(s, accumulators)
                 done += 1
                 progress?(done, total)
             }

@@ -188,7 +188,10 @@ public final class Pruner {
         let table = try timed(fused ? "distances+statistics" : "distances") {
             try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
                                          modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
-                                         batches: batches, alsoObserve: candidates.map { c in { c.observe($0) } },
+                                         batches: batches,
+                                         alsoObserve: candidates.map { c in { s, accumulators in
+                                             c.observe(s) { j in Self.stillInTheRunning(j, c, accumulators[0], screen) }
+                                         } },
                                          alsoObserveNeedsLastLayer: candidates.map { c in { c.readsLayer(L - 1) } },
                                          perSampleN: fused ? n : nil, afterBatch: afterBatch, progress: step)
         }[0]
@@ -198,6 +201,20 @@ public final class Pruner {
             for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
         return (spans, table, candidates)
+    }
+
+    /// Whether candidate j, whose window has just ended in the current batch, can still win: judged against the
+    /// windows that have ended so far (those whose per-sample distances include this batch), the others waiting
+    /// for the end of the batch.
+    static func stillInTheRunning(_ j: Int, _ c: SpanStatisticsObserver, _ distances: DistanceAccumulator,
+                                  _ screen: ([[Double]], [Bool]) -> [Bool]) -> Bool {
+        let perSample = distances.sampleDistances()
+        let rows = c.spans.map { perSample[$0.start - 1] }
+        let complete = rows.map(\.count).max() ?? 0
+        let comparable = c.spans.indices.filter { rows[$0].count == complete }
+        guard let me = comparable.firstIndex(of: j) else { return true }
+        let alive = c.alive
+        return screen(comparable.map { rows[$0] }, comparable.map { alive[$0] })[me]
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.

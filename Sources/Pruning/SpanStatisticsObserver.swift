@@ -70,7 +70,9 @@ public final class SpanStatisticsObserver {
         held[j] = nil
     }
 
-    public func observe(_ s: LayerStates) {
+    /// - Parameter keep: asked for span j when its end block arrives, before its rows are added; false stops
+    ///   fitting it (as `stopFitting`), e.g. when the distances so far already rule it out.
+    public func observe(_ s: LayerStates, keep: (Int) -> Bool = { _ in true }) {
         let count = s.rows * width
         for (j, span) in spans.enumerated() where s.layer == span.keptLayer && fitted[j] != nil {
             held[j] = (copy(s.mlpOutput, count: count), copy(s.attentionResidual, count: count))
@@ -80,16 +82,21 @@ public final class SpanStatisticsObserver {
             if normed.count < count { normed = [Float](repeating: 0, count: count) }
             normed.withUnsafeMutableBufferPointer { norm(s.rows, s.output, $0.baseAddress!) }
             let target = normed
-            target.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!) }
+            target.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!, keep: keep) }
         } else {
-            accumulate(s, target: s.output)
+            accumulate(s, target: s.output, keep: keep)
         }
     }
 
     /// Adds this batch's rows to every span ending at block `s.layer`. target: [R, D], L_{s+n−1} (or its norm).
-    private func accumulate(_ s: LayerStates, target: UnsafePointer<Float>) {
+    private func accumulate(_ s: LayerStates, target: UnsafePointer<Float>, keep: (Int) -> Bool) {
         for (j, span) in spans.enumerated() where s.layer == span.lastRemoved {
             guard let h = held[j] else { continue }
+            guard keep(j) else {
+                fitted[j] = nil
+                release(j)
+                continue
+            }
             h.m.withUnsafeBufferPointer { mb in
                 h.y.withUnsafeBufferPointer { yb in
                     fitted[j]!.add(rows: s.rows, mlpOut: mb.baseAddress!, attnResidual: yb.baseAddress!,
