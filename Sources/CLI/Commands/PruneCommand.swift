@@ -11,8 +11,10 @@ enum PruneCommand {
         angular distance between its input and output hidden states; the lowest wins (--spans K picks K
         non-overlapping windows greedily and merges adjacent ones). Pass 2 streams the calibration set to the end
         of the span and accumulates G = MᵀM and C = Mᵀ(L_end − Y) in Float64 over every token position; T solves
-        (G + αI)T = C by Cholesky and is folded into the kept block's down_proj (W ← Tᵀ·W). --method drop removes
-        the same span with no transform (the UIDL baseline).
+        (G + αI)T = C by Cholesky and is folded into the kept block's down_proj (W ← Tᵀ·W). With one span the two
+        passes are fused: pass 1 also fits the candidate windows, dropping those a paired per-sample test on the
+        distances rules out; should the winner have been dropped, pass 2 runs for it (same T either way).
+        --method drop removes the same span with no transform (the UIDL baseline).
         The output loads in Hugging Face transformers unchanged; untouched tensors are byte-for-byte copies.
         A JSON report (inputs and hashes, options, distances, spans, residuals, timings, peak memory) is written
         to <output>/replaceme-report.json. The output appears only when complete.
@@ -38,7 +40,7 @@ enum PruneCommand {
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
             .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools)."),
-            .flag("two-pass", "Run pass 2 separately even when pass 1 can fit every candidate window at once "
+            .flag("two-pass", "Run pass 2 separately even when pass 1 can fit the candidate windows "
                   + "(the default for one span: same result, one forward pass less)."),
             .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors."),
             .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
