@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 import TensorCore
 
 /// Causal grouped-query attention for one sample, computed with GEMMs over blocks of query rows.
@@ -42,13 +42,13 @@ enum BlockedAttention {
         let work = DisjointPointer(base + kvHeads * hd * t)
         let sq = SharedPointer(q), sk = SharedPointer(k), so = DisjointPointer(out)
         let scale = 1 / Float(hd).squareRoot()
-        let next = Atomic<Int>(0)                                   // the next item to take
+        let next = ItemCounter()
         Parallel.forEach(workers) { w in
             let qg = work.base + w * perWorker                      // Q̃: [G·rows, hd]
             let o = qg + stacked * hd                               // O: [G·rows, hd]
             let scores = o + stacked * hd                           // S: [G·rows, r1]
             while true {
-                let item = next.add(1, ordering: .relaxed).oldValue
+                let item = next.take()
                 if item >= items { break }
                 let b = blocks - 1 - item / kvHeads, g = item % kvHeads   // costliest blocks first
                 let r0 = b * block, r1 = min(t, r0 + block), rows = r1 - r0, m = group * rows
@@ -72,5 +72,18 @@ enum BlockedAttention {
                 }
             }
         }
+    }
+}
+
+/// Hands out 0, 1, 2, … to the workers of one call (a lock, not `Synchronization.Atomic`, which needs macOS 15).
+private final class ItemCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        next += 1
+        return next - 1
     }
 }
