@@ -33,8 +33,10 @@ public enum DistanceProfiler {
     ///   - perSampleN: keep per-sample distances of the windows of this length (`DistanceAccumulator.sampleDistances`).
     ///   - afterBatch: called with the accumulators (one per mode) after each batch has gone through every layer.
     public static func profile(model: LlamaModel, calibration: CalibrationSet, maxN: Int, modes: [Mode],
-                               batches: CalibrationBatches? = nil, alsoObserve: ((LayerStates, [DistanceAccumulator]) throws -> Void)? = nil,
-                               alsoObserveNeedsLastLayer: (() -> Bool)? = nil, perSampleN: Int? = nil, afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
+                               batches: CalibrationBatches? = nil,
+                               alsoObserve: ((LayerStates, [DistanceAccumulator]) throws -> Void)? = nil,
+                               alsoObserveNeedsLastLayer: (() -> Bool)? = nil, perSampleN: Int? = nil,
+                               afterBatch: (([DistanceAccumulator]) throws -> Void)? = nil,
                                progress: ((Int, Int) -> Void)? = nil) throws -> [DistanceTable] {
         let g = model.geometry
         let layers = g.layerCount, d = g.hiddenSize

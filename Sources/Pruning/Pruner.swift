@@ -14,8 +14,9 @@ import TensorCore
 ///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
 ///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
 ///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
-///    After each batch, `CandidateScreen` stops fitting the candidates that can no longer win (most of them, after
-///    the first batch); should a dropped candidate win in the end, pass 2 runs for it, so results never change.
+///    `CandidateScreen` stops fitting the candidates that can no longer win, as each window ends (against the
+///    windows ended so far) and after each batch; should a dropped candidate win in the end, pass 2 runs for it,
+///    so results never change.
 /// 4. `PrunedCheckpointWriter` (atomic), then the JSON report `replaceme-report.json` inside the output.
 public final class Pruner {
     /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
@@ -102,7 +103,10 @@ public final class Pruner {
         var fits: [(transform: LinearTransform, rows: Int)] = []
         var screening = screeningRecord
         if options.method == .replaceme {
-            let fused = candidates.flatMap { c in spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil }
+            // The fused pass's statistics, unless a chosen span had been dropped by the screening.
+            let fused = candidates.flatMap { c in
+                spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
+            }
             if candidates != nil && fused == nil { screening?.secondPass = true }
             let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()

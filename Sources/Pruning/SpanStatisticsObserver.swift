@@ -5,8 +5,8 @@ import TensorCore
 ///
 /// For span (s, n): at block s−1 it copies the batch's M_{s−1} and Y_{s−1} ([R, D] each); at block s+n−1 it adds
 /// rows X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} to the span's `LeastSquaresAccumulator` and drops the copies. Spans may
-/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once; `stopFitting` drops
-/// candidates between batches (`CandidateScreen`), freeing their statistics.
+/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once; `stopFitting` (between
+/// batches) and `observe(_:keep:)` (as a window ends) drop candidates (`CandidateScreen`), freeing their statistics.
 /// Quirk choice: the target at the model's last block is the raw L_{L−1}, or RMSNorm_final(L_{L−1}) when
 /// `finalNorm` is given (the reference's HF indexing).
 public final class SpanStatisticsObserver {

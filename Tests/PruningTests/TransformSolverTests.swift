@@ -52,6 +52,24 @@ final class TransformSolverTests: XCTestCase {
         XCTAssertLessThan(fit.relativeResidual, fit.identityRelativeResidual)
     }
 
+    /// The parallel, chunked target difference against a plain loop, on lengths around its chunk size.
+    func testTargetDifferenceMatchesPlainLoop() {
+        var rng = SeededRandom(seed: 11)
+        for count in [1, 3, 4, 5, 16_383, 16_384, 16_385, 70_001] {
+            let target = rng.floats(count), minus = rng.floats(count)
+            var z = [Float](repeating: .nan, count: count)
+            let (zz, ll) = z.withUnsafeMutableBufferPointer {
+                LeastSquaresAccumulator.difference(count: count, target: target, minus: minus, into: $0.baseAddress!)
+            }
+            let want = zip(target, minus).map { $0 - $1 }
+            XCTAssertEqual(z, want, "count \(count)")
+            let wantZZ = want.reduce(0.0) { $0 + Double($1) * Double($1) }
+            let wantLL = target.reduce(0.0) { $0 + Double($1) * Double($1) }
+            XCTAssertEqual(zz, wantZZ, accuracy: wantZZ * 1e-12, "count \(count)")
+            XCTAssertEqual(ll, wantLL, accuracy: wantLL * 1e-12, "count \(count)")
+        }
+    }
+
     func testNonFiniteStatisticNamesTheLayer() throws {
         var acc = LeastSquaresAccumulator(width: 2)
         var scratch: [Float] = []
