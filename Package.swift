@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // replaceme: training-free depth pruning of LLaMA-family checkpoints, pure Swift, no package dependencies.
-// Layers (lower never imports higher): TensorCore → SafeTensors → Tokenization → Llama → Pruning → CLI → replaceme.
+// Layers (lower never imports higher): JSON, TensorCore → SafeTensors → Tokenization → Llama → Pruning → CLI → replaceme.
 import PackageDescription
 
 // The hot kernels live in per-ISA modules compiled with their own `-target-cpu`, so that a plain
@@ -26,20 +26,22 @@ let package = Package(
         .executable(name: "replaceme", targets: ["replaceme"]),
     ],
     targets: isaTargets + [
+        .target(name: "JSON"),
         .target(name: "TensorCore", dependencies: isaDependencies),
-        .target(name: "SafeTensors", dependencies: ["TensorCore"]),
-        .target(name: "Tokenization"),
-        .target(name: "Llama", dependencies: ["TensorCore", "SafeTensors"]),
+        .target(name: "SafeTensors", dependencies: ["JSON", "TensorCore"]),
+        .target(name: "Tokenization", dependencies: ["JSON"]),
+        .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors"]),
         .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
-        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
+        .target(name: "CLI", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
         // Helpers shared by the test targets (seeded random numbers, error assertions).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TestSupport", "TensorCore"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "Tokenization"], exclude: ["Fixtures"]),
-        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "JSON", "Tokenization"], exclude: ["Fixtures"]),
+        .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "JSON", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "Llama"]),
     ]

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// Where a command writes: results to stdout, messages and progress to stderr.

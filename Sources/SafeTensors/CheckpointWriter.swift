@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// Writes a checkpoint directory atomically: everything goes into a temporary sibling

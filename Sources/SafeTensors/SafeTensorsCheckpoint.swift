@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// The weights of a Hugging Face checkpoint directory: either one `model.safetensors`, or shards listed by

@@ -1,3 +1,4 @@
+import JSON
 /// The parsed and validated header of one safetensors file (see reference/formats.md §6 for every rule).
 struct SafeTensorsHeader {
     /// The reference implementation's limit on the header length (100 MB), against denial of service.

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// Writes one safetensors file, streaming: the header is computed from the sources' dtypes and shapes, then each

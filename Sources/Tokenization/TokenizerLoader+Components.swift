@@ -1,3 +1,4 @@
+import JSON
 /// The pipeline components of tokenizer.json: normalizers, pre-tokenizers, post-processors and decoders,
 /// each flattened (nested `Sequence`s expanded) into elementary steps. Unknown types are `unsupported` errors.
 extension TokenizerLoader {

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// Reads tokenizer.json (and tokenizer_config.json) into the tokenizer's components. Every component type we
@@ -23,12 +24,18 @@ enum TokenizerLoader {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw TokenizerError.invalidJSON(file: file, line: 1, offset: 0, reason: "the file is not valid UTF-8")
         }
-        return try JSONParser.parse(bytes, file: file)
+        do {
+            // Duplicate keys: the last wins, as in Hugging Face `tokenizers` (serde).
+            return try JSONParser.parse(bytes, duplicateKeys: .keepLast)
+        } catch {
+            let line = 1 + bytes[..<min(error.offset, bytes.count)].count(where: { $0 == 0x0A })
+            throw TokenizerError.invalidJSON(file: file, line: line, offset: error.offset, reason: error.message)
+        }
     }
 
     static func load(tokenizerJSON: Data, configJSON: Data?) throws -> Parts {
         let root = try parseJSON(tokenizerJSON, file: file)
-        guard root.objectEntries != nil else { throw missing("(top level)", "an object") }
+        guard root.objectValue != nil else { throw missing("(top level)", "an object") }
         let config = try configJSON.map { try parseJSON($0, file: configFile) }
 
         guard let modelJSON = root["model"], !modelJSON.isNull else { throw missing("model", "an object") }
@@ -102,18 +109,20 @@ enum TokenizerLoader {
             guard let type = t.stringValue else { throw missing("model.type", "a string") }
             guard type == "BPE" else { throw TokenizerError.unsupported(component: "model.type=\(type)") }
         }
-        guard let vocabEntries = m["vocab"]?.objectEntries else { throw missing("model.vocab", "an object of token → id") }
+        guard let vocabEntries = m["vocab"]?.objectValue?.members else {
+            throw missing("model.vocab", "an object of token → id")
+        }
         var vocab: [[UInt8]: Int32] = [:]
         vocab.reserveCapacity(vocabEntries.count)
-        for (k, v) in vocabEntries {
-            guard let id = v.intValue, id >= 0, id < Int(Int32.max) else {
-                throw TokenizerError.badVocabulary(reason: "token \(String(decoding: k, as: UTF8.self).debugDescription) has id \(v), not a non-negative integer")
+        for entry in vocabEntries {   // keys by their exact bytes: "é" and "e\u0301" are two tokens
+            guard let id = entry.value.intValue, id >= 0, id < Int(Int32.max) else {
+                throw TokenizerError.badVocabulary(reason: "token \(entry.key.debugDescription) has id \(entry.value.serialized()), not a non-negative integer")
             }
-            vocab[k] = Int32(id)
+            vocab[Array(entry.key.utf8)] = Int32(id)
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let v = m[key], !v.isNull, v.bytesValue != [] {
-                throw TokenizerError.unsupported(component: "model.\(key)=\(v.stringValue.map { $0.debugDescription } ?? "\(v)")")
+                throw TokenizerError.unsupported(component: "model.\(key)=\(v.stringValue.map { $0.debugDescription } ?? v.serialized())")
             }
         }
         if let d = m["dropout"], !d.isNull, let p = d.doubleValue, p > 0 {

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 import XCTest
 @testable import Tokenization
@@ -17,7 +18,7 @@ enum Fixtures {
     /// array of strings, but this keeps the texts exactly as Python wrote them.
     static func texts() throws -> [String] {
         let data = try Data(contentsOf: directory.appendingPathComponent("texts.json"))
-        let v = try JSONParser.parse([UInt8](data), file: "texts.json")
+        let v = try JSONParser.parse([UInt8](data))
         return try XCTUnwrap(v.arrayValue).map { String(decoding: try XCTUnwrap($0.bytesValue), as: UTF8.self) }
     }
 

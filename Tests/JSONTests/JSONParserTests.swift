@@ -1,5 +1,5 @@
 import XCTest
-@testable import SafeTensors
+@testable import JSON
 
 final class JSONParserTests: XCTestCase {
     private func parse(_ s: String) throws -> JSONValue { try JSONParser.parse(Array(s.utf8)) }
@@ -30,6 +30,17 @@ final class JSONParserTests: XCTestCase {
         // "é" precomposed and decomposed are different keys (Foundation would merge them).
         let o = try XCTUnwrap(try parse("{\"\u{e9}\": 1, \"e\u{301}\": 2}").objectValue)
         XCTAssertEqual(o.count, 2)
+    }
+
+    /// `.keepLast` (tokenizer.json, as serde-based readers do): the last value, at the first key's position;
+    /// keys still compare byte-exactly.
+    func testKeepLastDuplicateKeys() throws {
+        let v = try JSONParser.parse(Array("{\"a\": 1, \"\u{e9}\": 2, \"a\": {\"b\": 3}, \"e\u{301}\": 4, \"\u{e9}\": 5}".utf8),
+                                     duplicateKeys: .keepLast)
+        let o = try XCTUnwrap(v.objectValue)
+        XCTAssertEqual(o.members.map { Array($0.key.utf8) }, [[0x61], [0xC3, 0xA9], [0x65, 0xCC, 0x81]])
+        XCTAssertEqual(o.members.map(\.value), [.object(JSONObject([("b", .int(3))])), .int(5), .int(4)])
+        XCTAssertEqual(v["a"]?["b"]?.intValue, 3)
     }
 
     func testRejectsMalformedDocuments() {

@@ -1,6 +1,7 @@
 /// A JSON document as parsed by `JSONParser`: object members keep their source order and numbers keep their
 /// source text, so a document can be edited and written back with every untouched key byte-identical in meaning
-/// (`1e-05` stays `1e-05`, 64-bit offsets stay exact). Used for safetensors headers, indexes and config.json.
+/// (`1e-05` stays `1e-05`, 64-bit offsets stay exact), and strings keep their exact UTF-8 bytes (`bytesValue`).
+/// Used for safetensors headers, indexes, config.json and tokenizer.json.
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
@@ -24,6 +25,10 @@ public enum JSONValue: Equatable, Sendable {
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var isNull: Bool { if case .null = self { return true }; return false }
+    /// The string's exact UTF-8 bytes (escapes resolved, never Unicode-normalised).
+    public var bytesValue: [UInt8]? { stringValue.map { Array($0.utf8) } }
+    /// Member `key` of an object; nil for a missing key or a value that is not an object.
+    public subscript(key: String) -> JSONValue? { objectValue?[key] }
 
     /// The value as an exact integer (`12`, `12.0` and `1.2e1` qualify; `12.5` does not).
     public var intValue: Int? {
@@ -88,8 +93,14 @@ public struct JSONObject: Equatable, Sendable {
     }
 
     /// Appends without checking for an existing key (the parser checks duplicates itself).
-    mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
+    package mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
         members.append(Member(key: key, value: value))
+    }
+
+    /// Replaces the value of the member whose key has exactly the bytes of `key` (the parser's `keepLast`).
+    mutating func replaceByteEqual(_ key: String, _ value: JSONValue) {
+        let bytes = Array(key.utf8)
+        if let i = members.firstIndex(where: { Array($0.key.utf8) == bytes }) { members[i].value = value }
     }
 
     /// The members sorted by key (byte order of the UTF-8 encoding), as Python's `sort_keys=True` does for ASCII.

@@ -1,8 +1,19 @@
-/// A strict JSON parser (RFC 8259) over UTF-8 bytes that keeps member order and number text and rejects duplicate
-/// object keys. Foundation's parser cannot do this: it silently keeps one of two duplicate keys (safetensors
-/// forbids duplicates), merges keys that are canonically equivalent Unicode, and reads numbers as Double
-/// (losing offsets above 2⁵³).
+/// A strict JSON parser (RFC 8259) over UTF-8 bytes that keeps member order, number text and the exact bytes of
+/// every string, and rejects duplicate object keys (or keeps the last, on request). Foundation's parser cannot do
+/// this: it silently keeps one of two duplicate keys (safetensors forbids duplicates), merges keys that are
+/// canonically equivalent Unicode (`"é"` and `"e\u0301"`, both present in real tokenizer vocabularies), and reads
+/// numbers as Double (losing offsets above 2⁵³). Used for safetensors headers and indexes, config.json and
+/// tokenizer.json.
 public struct JSONParser {
+    /// What to do with a key that appears twice in one object (keys compare byte-exactly).
+    public enum DuplicateKeys: Sendable {
+        /// Throw a `ParseError` naming the key (safetensors headers).
+        case reject
+        /// Keep the last value, at the first occurrence's position (what serde-based readers such as Hugging Face
+        /// `tokenizers` end up with).
+        case keepLast
+    }
+
     /// What went wrong, and at which byte offset of the input.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         public var message: String
@@ -13,15 +24,19 @@ public struct JSONParser {
     }
 
     private let bytes: UnsafeRawBufferPointer
+    private let duplicateKeys: DuplicateKeys
     private var pos = 0
     private var depth = 0
     private static let maxDepth = 512
 
-    private init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(_ bytes: UnsafeRawBufferPointer, duplicateKeys: DuplicateKeys) {
+        self.bytes = bytes; self.duplicateKeys = duplicateKeys
+    }
 
     /// Parses one JSON value; only whitespace may follow it.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParseError) -> JSONValue {
-        var p = JSONParser(bytes)
+    public static func parse(_ bytes: UnsafeRawBufferPointer,
+                             duplicateKeys: DuplicateKeys = .reject) throws(ParseError) -> JSONValue {
+        var p = JSONParser(bytes, duplicateKeys: duplicateKeys)
         p.skipWhitespace()
         let v = try p.parseValue()
         p.skipWhitespace()
@@ -29,9 +44,9 @@ public struct JSONParser {
         return v
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8], duplicateKeys: DuplicateKeys = .reject) throws(ParseError) -> JSONValue {
         do {
-            return try bytes.withUnsafeBytes { buf in try parse(buf) }
+            return try bytes.withUnsafeBytes { buf in try parse(buf, duplicateKeys: duplicateKeys) }
         } catch let e as ParseError {
             throw e
         } catch {
@@ -94,7 +109,8 @@ public struct JSONParser {
             let keyStart = pos
             let key = try parseString()
             // Keys compare byte-exactly (after unescaping), never by Unicode canonical equivalence.
-            guard seen.insert(Array(key.utf8)).inserted else {
+            let repeated = !seen.insert(Array(key.utf8)).inserted
+            if repeated && duplicateKeys == .reject {
                 var e = error("duplicate key \"\(key)\"", at: keyStart)
                 e.duplicateKey = key
                 throw e
@@ -103,7 +119,8 @@ public struct JSONParser {
             guard peek == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             pos += 1
             skipWhitespace()
-            object.appendUnchecked(key, try parseValue())
+            let value = try parseValue()
+            if repeated { object.replaceByteEqual(key, value) } else { object.appendUnchecked(key, value) }
             skipWhitespace()
             guard let c = peek else { throw error("unterminated object") }
             pos += 1
@@ -139,6 +156,7 @@ public struct JSONParser {
         if peek == UInt8(ascii: "-") { pos += 1 }
         if peek == UInt8(ascii: "0") {
             pos += 1
+            if let c = peek, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { throw error("leading zero in number") }
         } else if digits(&pos, bytes) == 0 {
             throw error("invalid number", at: start)
         }
