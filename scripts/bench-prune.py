@@ -9,8 +9,10 @@
    same span(s)?, distance tables' relative difference, T's relative error.
 
 Usage: $(scripts/python-env.sh) scripts/bench-prune.py [--model models/smollm2-135m-bf16-sharded] [--layers 8] \
-           [--samples 64] [--seq-len 1024] [--workdir /tmp/replaceme-bench] [--no-hash]
-Run it on a quiet machine (it prints the load average before and after).
+           [--samples 64] [--seq-len 1024] [--workdir /tmp/replaceme-bench] [--no-hash] [--repeat 1]
+Run it on a quiet machine (it prints the load average before and after). With --repeat K the two tools run K times,
+alternating, and the per-run ratios and their median are printed (PyTorch's time varied 207-237 s between runs
+here, ours 101-107 s).
 """
 import argparse
 import json
@@ -46,24 +48,38 @@ def main():
     ap.add_argument("--workdir", default="/tmp/replaceme-bench")
     ap.add_argument("--replaceme", default=os.path.join(ROOT, ".build/release/replaceme"))
     ap.add_argument("--no-hash", action="store_true", help="pass --no-hash to replaceme (no SHA-256 of weight files)")
+    ap.add_argument("--repeat", type=int, default=1, help="run both tools this many times, alternating")
     args = ap.parse_args()
+    if args.repeat < 1:
+        sys.exit("--repeat must be at least 1")
     os.chdir(ROOT)
     shutil.rmtree(args.workdir, ignore_errors=True)
     os.makedirs(args.workdir)
     w = lambda name: os.path.join(args.workdir, name)  # noqa: E731
     print(f"load average before: {os.getloadavg()}")
 
-    cmd = [args.replaceme, "prune", args.model, "--output", w("swift-out"), "--layers", str(args.layers),
-           "--samples", str(args.samples), "--seq-len", str(args.seq_len), "--export-ids", w("ids.jsonl"),
-           "--save-transforms", w("T-swift.safetensors"), "--json"] + (["--no-hash"] if args.no_hash else [])
-    out, swift_wall, swift_rss = timed(cmd)
-    report = json.loads(out)
+    runs = []   # (replaceme wall, PyTorch wall) per repetition
+    for rep in range(args.repeat):
+        shutil.rmtree(w("swift-out"), ignore_errors=True)
+        shutil.rmtree(w("torch-out"), ignore_errors=True)
+        for name in ["ids.jsonl", "T-swift.safetensors"]:   # replaceme refuses to overwrite them without --force
+            if os.path.exists(w(name)):
+                os.remove(w(name))
+        cmd = [args.replaceme, "prune", args.model, "--output", w("swift-out"), "--layers", str(args.layers),
+               "--samples", str(args.samples), "--seq-len", str(args.seq_len), "--export-ids", w("ids.jsonl"),
+               "--save-transforms", w("T-swift.safetensors"), "--json"] + (["--no-hash"] if args.no_hash else [])
+        out, swift_wall, swift_rss = timed(cmd)
+        report = json.loads(out)
 
-    cmd = [sys.executable, os.path.join(ROOT, "scripts/replaceme_reference.py"), args.model, "--ids", w("ids.jsonl"),
-           "--samples", str(args.samples), "--seq-len", str(args.seq_len), "--layers", str(args.layers),
-           "--output", w("torch-out"), "--dump", w("torch.json"), "--transform-out", w("T-torch.safetensors"),
-           "--threads", "2"]
-    _, torch_wall, torch_rss = timed(cmd)
+        cmd = [sys.executable, os.path.join(ROOT, "scripts/replaceme_reference.py"), args.model, "--ids", w("ids.jsonl"),
+               "--samples", str(args.samples), "--seq-len", str(args.seq_len), "--layers", str(args.layers),
+               "--output", w("torch-out"), "--dump", w("torch.json"), "--transform-out", w("T-torch.safetensors"),
+               "--threads", "2"]
+        _, torch_wall, torch_rss = timed(cmd)
+        runs.append((swift_wall, torch_wall))
+        if args.repeat > 1:
+            print(f"run {rep + 1}: replaceme {swift_wall:.1f} s, PyTorch {torch_wall:.1f} s, ratio {swift_wall / torch_wall:.2f}x",
+                  flush=True)
     ref = json.load(open(w("torch.json")))
     print(f"load average after: {os.getloadavg()}")
 
@@ -82,7 +98,13 @@ def main():
     for j, s in enumerate(report["spans"]):
         if s.get("fit"):
             print(f"  residual: replaceme {s['fit']['relativeResidual']:.5f}, PyTorch {ref['fits'][j]['relative_residual']:.5f}")
-    print(f"  wall time: replaceme {swift_wall:.1f} s, PyTorch {torch_wall:.1f} s, ratio {swift_wall / torch_wall:.2f}x")
+    print(f"  wall time: replaceme {swift_wall:.1f} s, PyTorch {torch_wall:.1f} s, ratio {swift_wall / torch_wall:.2f}x"
+          + (" (last run)" if args.repeat > 1 else ""))
+    if args.repeat > 1:
+        ratios = sorted(s / t for s, t in runs)
+        print(f"  {args.repeat} runs: replaceme {min(s for s, _ in runs):.1f}-{max(s for s, _ in runs):.1f} s, "
+              f"PyTorch {min(t for _, t in runs):.1f}-{max(t for _, t in runs):.1f} s, "
+              f"ratios {ratios[0]:.2f}-{ratios[-1]:.2f}x, median {float(np.median(ratios)):.2f}x")
     print(f"  peak RSS: replaceme {swift_rss:.0f} MiB, PyTorch {torch_rss:.0f} MiB")
     print("  replaceme phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(report["timings"].items())))
     print("  PyTorch phases: " + ", ".join(f"{k} {v:.1f}s" for k, v in ref["timings"].items()))

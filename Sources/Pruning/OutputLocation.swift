@@ -16,6 +16,14 @@ enum OutputLocation {
         }
     }
 
+    /// Refuses an existing side file (`--save-transforms`, `--export-ids`) unless `force`, and always a directory
+    /// in its place, so the request fails before the work rather than after it.
+    static func checkFile(_ url: URL, force: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue || !force { throw PruningError.outputExists(path: url.path) }
+    }
+
     /// Writes `data` to a temporary sibling and renames it over `url`.
     static func writeAtomically(_ data: Data, to url: URL) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")

@@ -82,7 +82,14 @@ public final class Pruner {
             throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
         }
         try OutputLocation.check(output: output, input: inputDirectory, force: options.force)
+        if let url = options.saveTransforms { try OutputLocation.checkFile(url, force: options.force) }
     }
+
+    /// Checks a side output file before any work: an existing file is refused unless `force` (a directory always).
+    public static func checkSideFile(_ url: URL, force: Bool) throws { try OutputLocation.checkFile(url, force: force) }
+
+    /// Writes a side output file atomically (temporary sibling, then rename over `url`).
+    public static func writeSideFile(_ data: Data, to url: URL) throws { try OutputLocation.writeAtomically(data, to: url) }
 
     /// Runs the prune and returns its report (also written into the output directory).
     public func prune(calibration: CalibrationSet, options: PruneOptions, output: URL, toolVersion: String,
@@ -231,12 +238,23 @@ public final class Pruner {
                                                finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
     }
 
-    /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file.
+    /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file, atomically (a temporary
+    /// sibling renamed over `url`, which `validate` allowed to exist only with `force`).
     private func saveTransforms(_ transforms: [LinearTransform], to url: URL) throws {
         let tensors = transforms.enumerated().map { j, t in
             TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [t.width, t.width], t.matrix.withUnsafeBytes { Array($0) })
         }
-        try SafeTensorsWriter.write(tensors, to: url)
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try? FileManager.default.removeItem(at: tmp)
+        do {
+            try SafeTensorsWriter.write(tensors, to: tmp)
+            guard rename(tmp.path, url.path) == 0 else {
+                throw PruningError.unsupportedTensor(name: url.path, reason: "cannot write the transforms: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
     }
 
     /// SHA-256 of each file, several files at a time.

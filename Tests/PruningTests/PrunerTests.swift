@@ -165,6 +165,16 @@ final class PrunerTests: XCTestCase {
         try Data("x".utf8).write(to: existing.appendingPathComponent("keep.txt"))
         expect(PruneOptions(layersToRemove: 2), output: existing) { $0 == .outputExists(path: existing.path) }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: existing.path), ["keep.txt"])
+        // An existing --save-transforms file is refused before any work (a directory even with --force).
+        let oldT = existing.appendingPathComponent("keep.txt")
+        var withT = PruneOptions(layersToRemove: 2)
+        withT.saveTransforms = oldT
+        expect(withT) { $0 == .outputExists(path: oldT.path) }
+        withT.force = true
+        withT.saveTransforms = existing
+        expect(withT) { $0 == .outputExists(path: existing.path) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["existing"], "nothing written")
+        XCTAssertEqual(try String(contentsOf: oldT, encoding: .utf8), "x")
         XCTAssertThrowsError(try pruner.loadCalibration(files: [Self.fixtures.appendingPathComponent("calibration.jsonl")],
                                                         samples: 1, seqLen: 4096)) {
             XCTAssertEqual($0 as? PruningError, .sequenceTooLong(seqLen: 4096, maxPositions: 128))

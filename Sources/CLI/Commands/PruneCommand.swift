@@ -39,12 +39,14 @@ enum PruneCommand {
                    + "raises it automatically if the matrix is singular).", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
-            .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools)."),
+            .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools; "
+                   + "must not exist unless --force)."),
             .flag("two-pass", "Run pass 2 separately even when pass 1 can fit the candidate windows "
                   + "(the default for one span: same result, one forward pass less)."),
-            .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors."),
+            .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors "
+                   + "(must not exist unless --force)."),
             .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
-            .flag("force", "Replace a non-empty output directory."),
+            .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids files)."),
             .flag("json", "Print the full report as JSON instead of the summary."),
         ],
         run: { args, context in
@@ -86,12 +88,12 @@ enum PruneCommand {
             options.twoPass = args.flag("two-pass")
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
+            let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
+            if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
 
             let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
                                                  seqLen: calibration.seqLen)
-            if let path = args.string("export-ids") {
-                try Data(set.idsJSONL().utf8).write(to: URL(fileURLWithPath: path))
-            }
+            if let url = exportIds { try Pruner.writeSideFile(Data(set.idsJSONL().utf8), to: url) }
             let report = try pruner.prune(calibration: set, options: options, output: output,
                                           toolVersion: CommandLineTool.version, progress: CalibrationOptions.progress(context))
             if args.flag("json") {
