@@ -26,11 +26,22 @@ enum OutputLocation {
 
     /// Writes `data` to a temporary sibling and renames it over `url`.
     static func writeAtomically(_ data: Data, to url: URL) throws {
+        try writeAtomically(to: url) { try data.write(to: $0) }
+    }
+
+    /// Produces `url` atomically: `write` fills a temporary sibling, which is renamed over `url` only once complete
+    /// and removed on any failure.
+    static func writeAtomically(to url: URL, _ write: (URL) throws -> Void) throws {
         let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: tmp)
-        guard rename(tmp.path, url.path) == 0 else {
+        try? FileManager.default.removeItem(at: tmp)
+        do {
+            try write(tmp)
+            guard rename(tmp.path, url.path) == 0 else {
+                throw PruningError.unsupportedTensor(name: url.path, reason: "cannot write \(url.lastPathComponent): \(String(cString: strerror(errno)))")
+            }
+        } catch {
             try? FileManager.default.removeItem(at: tmp)
-            throw PruningError.unsupportedTensor(name: url.path, reason: "cannot write the report: \(String(cString: strerror(errno)))")
+            throw error
         }
     }
 }

@@ -244,17 +244,7 @@ public final class Pruner {
         let tensors = transforms.enumerated().map { j, t in
             TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [t.width, t.width], t.matrix.withUnsafeBytes { Array($0) })
         }
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try? FileManager.default.removeItem(at: tmp)
-        do {
-            try SafeTensorsWriter.write(tensors, to: tmp)
-            guard rename(tmp.path, url.path) == 0 else {
-                throw PruningError.unsupportedTensor(name: url.path, reason: "cannot write the transforms: \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        }
+        try OutputLocation.writeAtomically(to: url) { _ = try SafeTensorsWriter.write(tensors, to: $0) }
     }
 
     /// SHA-256 of each file, several files at a time.
