@@ -62,11 +62,7 @@ public enum Kernels {
                                 out: UnsafeMutablePointer<Float>, path: KernelPath = .active) {
         let kernel = path.kernels.siluGate
         let sg = SharedPointer(gate), su = SharedPointer(up), so = DisjointPointer(out)
-        let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
-        Parallel.forEach(ranges.count) { i in
-            let r = ranges[i]
-            kernel(r.count, sg.base + r.lowerBound, su.base + r.lowerBound, so.base + r.lowerBound)
-        }
+        forEachChunk(count) { r in kernel(r.count, sg.base + r.lowerBound, su.base + r.lowerBound, so.base + r.lowerBound) }
     }
 
     /// `out[i] = x[i] + y[i]` over [count] (out may alias x or y), parallel in chunks.
@@ -74,11 +70,7 @@ public enum Kernels {
                            path: KernelPath = .active) {
         let kernel = path.kernels.sum
         let sx = SharedPointer(x), sy = SharedPointer(y), so = DisjointPointer(out)
-        let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
-        Parallel.forEach(ranges.count) { i in
-            let r = ranges[i]
-            kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound, so.base + r.lowerBound)
-        }
+        forEachChunk(count) { r in kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound, so.base + r.lowerBound) }
     }
 
     /// `to[i] = from[i]` over [count] (no overlap), parallel in chunks: a large copy on one core leaves the
@@ -97,11 +89,14 @@ public enum Kernels {
                            path: KernelPath = .active) {
         let kernel = path.kernels.add
         let sx = SharedPointer(x), sy = DisjointPointer(y)
+        forEachChunk(count) { r in kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound) }
+    }
+
+    /// Runs `body` over `0 ..< count` split into pieces of about `chunk` elements (bounds multiples of 64), the
+    /// pieces in parallel: the scheduling of every element-wise kernel.
+    private static func forEachChunk(_ count: Int, _ body: (Range<Int>) -> Void) {
         let ranges = Parallel.split(count, parts: (count + chunk - 1) / chunk, granule: 64)
-        Parallel.forEach(ranges.count) { i in
-            let r = ranges[i]
-            kernel(r.count, sx.base + r.lowerBound, sy.base + r.lowerBound)
-        }
+        Parallel.forEach(ranges.count) { body(ranges[$0]) }
     }
 
     /// max_j x[j] over x: [count], count ≥ 1. Single-threaded (callers run it per row inside their own workers).
