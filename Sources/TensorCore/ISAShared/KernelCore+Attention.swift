@@ -36,29 +36,12 @@ extension KernelCore {
                 let valid = min(keys, t0 + r - s0 + 1)  // causal: keys s ≤ t
                 let row = s + r * bk
                 if valid <= 0 { for j in 0..<keys { row[j] = 0 }; continue }
-                var m = mx[r]
-                for j in 0..<valid { m = max(m, row[j]) }
+                let m = max(mx[r], rowMax(count: valid, x: row))
                 let correction = mx[r] == -.infinity ? 0 : expScalar(mx[r] - m)
                 mx[r] = m
-                let mv = FloatVector(repeating: m)
-                var acc = FloatVector()
-                var j = 0
-                while j + w <= valid {
-                    let e = VectorMath.exp(VectorMath.load(row + j) - mv)
-                    VectorMath.store(e, row + j)
-                    acc += e
-                    j += w
-                }
-                if j < valid {
-                    var x = FloatVector(repeating: -.infinity)
-                    for t in j..<valid { x[t - j] = row[t] }
-                    var e = VectorMath.exp(x - mv)
-                    for t in (valid - j)..<w { e[t] = 0 }
-                    for t in j..<valid { row[t] = e[t - j] }
-                    acc += e
-                }
+                let blockSum = storeExp(count: valid, x: row, scale: 1, shift: m)
                 for t in valid..<keys { row[t] = 0 }
-                sum[r] = sum[r] * correction + acc.sum()
+                sum[r] = sum[r] * correction + blockSum
                 if correction != 1 {
                     let cv = FloatVector(repeating: correction)
                     let orow = o + r * hd

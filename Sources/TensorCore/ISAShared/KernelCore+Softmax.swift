@@ -38,6 +38,30 @@ extension KernelCore {
         return acc.sum()
     }
 
+    /// x[j] ← e^(scale·x[j] − shift) for j < count, in place, returning their sum (scale > 0, shift ≥ scale·max x, so
+    /// every argument is ≤ 0; arguments below −87.3 give exactly 0). The partial vector is padded with −∞.
+    @inline(__always)
+    static func storeExp(count: Int, x: UnsafeMutablePointer<Float>, scale: Float, shift: Float) -> Float {
+        let w = FloatVector.scalarCount, cv = count / w * w
+        let sv = FloatVector(repeating: scale), mv = FloatVector(repeating: shift)
+        var acc = FloatVector()
+        var j = 0
+        while j < cv {
+            let e = VectorMath.expNonPositive(fmadd(-mv, VectorMath.load(x + j), sv))
+            VectorMath.store(e, x + j)
+            acc += e
+            j += w
+        }
+        if cv < count {
+            var t = FloatVector(repeating: -.infinity)
+            for i in cv..<count { t[i - cv] = x[i] }
+            let e = VectorMath.expNonPositive(fmadd(-mv, t, sv))
+            for i in cv..<count { x[i] = e[i - cv] }
+            acc += e
+        }
+        return acc.sum()
+    }
+
     /// Causal softmax of a block of score rows, in place. Row r of x ([rows, ld], ld ≥ count) sees the keys
     /// j < v_r = firstValid + r (clamped to count):
     ///
@@ -49,29 +73,12 @@ extension KernelCore {
     package static func causalSoftmax(rows: Int, count: Int, firstValid: Int, scale: Float,
                                       x: UnsafeMutablePointer<Float>, ld: Int) {
         let w = FloatVector.scalarCount
-        let sv = FloatVector(repeating: scale)
         for r in 0..<rows {
             let row = x + r * ld
             let valid = min(count, firstValid + r), vv = valid / w * w
-            let mv = FloatVector(repeating: rowMax(count: valid, x: row) * scale)
-            // e = e^(scale·x − m), stored in place; the partial vector is padded with −∞ (gives 0).
-            var acc = FloatVector()
+            let sum = storeExp(count: valid, x: row, scale: scale, shift: rowMax(count: valid, x: row) * scale)
+            let inv = FloatVector(repeating: 1 / sum)
             var j = 0
-            while j < vv {
-                let e = VectorMath.expNonPositive(fmadd(-mv, VectorMath.load(row + j), sv))
-                VectorMath.store(e, row + j)
-                acc += e
-                j += w
-            }
-            if vv < valid {
-                var t = FloatVector(repeating: -.infinity)
-                for i in vv..<valid { t[i - vv] = row[i] }
-                let e = VectorMath.expNonPositive(fmadd(-mv, t, sv))
-                for i in vv..<valid { row[i] = e[i - vv] }
-                acc += e
-            }
-            let inv = FloatVector(repeating: 1 / acc.sum())
-            j = 0
             while j < vv {
                 VectorMath.store(VectorMath.load(row + j) * inv, row + j)
                 j += w
