@@ -45,8 +45,6 @@ public final class Pruner {
         model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
     }
 
-    /// What the fused pass of the current `prune` fitted (nil when it was not fused).
-    private var screeningRecord: PruneReport.FusedPass?
     /// The candidates to keep fitting after a batch, from per-sample distances ([candidate][sample]) and the
     /// candidates still fitted (`CandidateScreen`; tests replace it).
     var candidateScreen: (_ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
@@ -105,10 +103,10 @@ public final class Pruner {
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        let (spans, table, candidates) = try chooseSpans(calibration, options, batches, progress, timed)
+        let (spans, table, candidates, fusedPass) = try chooseSpans(calibration, options, batches, progress, timed)
+        var screening = fusedPass   // secondPass is set below if the winner had been dropped
         let plan = try PruningPlan(numLayers: numLayers, spans: spans)
         var fits: [(transform: LinearTransform, rows: Int)] = []
-        var screening = screeningRecord
         if options.method == .replaceme {
             // The fused pass's statistics, unless a chosen span had been dropped by the screening.
             let fused = candidates.flatMap { c in
@@ -171,14 +169,13 @@ public final class Pruner {
     }
 
     /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
-    /// statistics of every candidate window.
+    /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
                              _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
-        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?) {
+        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
-        screeningRecord = nil
         if let forced = options.forcedStart {
-            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil)
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil)
         }
         let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
             && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
@@ -186,12 +183,12 @@ public final class Pruner {
             spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
             width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
             : nil
-        screeningRecord = candidates.map { .init(candidates: $0.spans.count, fittedPerBatch: [], secondPass: false) }
         // After each batch: stop fitting the candidates the paired test rules out (rows of the table are start − 1).
         let screen = candidateScreen
-        let afterBatch: ([DistanceAccumulator]) -> Void = { [self] accumulators in
+        var fittedPerBatch: [Int] = []
+        let afterBatch: ([DistanceAccumulator]) -> Void = { accumulators in
             guard let c = candidates else { return }
-            screeningRecord?.fittedPerBatch.append(c.alive.filter { $0 }.count)
+            fittedPerBatch.append(c.alive.filter { $0 }.count)
             let perSample = accumulators[0].sampleDistances()
             c.stopFitting(keep: screen(c.spans.map { perSample[$0.start - 1] }, c.alive))
         }
@@ -211,7 +208,8 @@ public final class Pruner {
         if let c = candidates {
             for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
-        return (spans, table, candidates)
+        let record = candidates.map { PruneReport.FusedPass(candidates: $0.spans.count, fittedPerBatch: fittedPerBatch, secondPass: false) }
+        return (spans, table, candidates, record)
     }
 
     /// Whether candidate j, whose window has just ended in the current batch, can still win: judged against the
