@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-python="$(scripts/python-env.sh)"
+python="$(scripts/python-env.sh torch)"
 text="$(scripts/fetch-eval-text.sh)"
 swift build -c release --product replaceme >&2
 bin="$(swift build -c release --show-bin-path)/replaceme"

@@ -7,5 +7,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 swift build -c release --product replaceme >&2
-python="$(scripts/python-env.sh)"
+python="$(scripts/python-env.sh torch)"
 exec "$python" scripts/bench_gemm.py --binary "$root/.build/release/replaceme" "$@"

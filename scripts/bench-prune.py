@@ -8,7 +8,7 @@
 3. prints both wall times (whole processes), their ratio, both peak RSS (from wait4), and the parity:
    same span(s)?, distance tables' relative difference, T's relative error.
 
-Usage: $(scripts/python-env.sh) scripts/bench-prune.py [--model models/smollm2-135m-bf16-sharded] [--layers 8] \
+Usage: $(scripts/python-env.sh torch) scripts/bench-prune.py [--model models/smollm2-135m-bf16-sharded] [--layers 8] \
            [--samples 64] [--seq-len 1024] [--workdir /tmp/replaceme-bench] [--no-hash] [--repeat 1]
 Run it on a quiet machine (it prints the load average before and after). With --repeat K the two tools run K times,
 alternating, and the per-run ratios and their median are printed (PyTorch's time varied 207-237 s between runs

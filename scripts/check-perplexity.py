@@ -2,7 +2,7 @@
 """Perplexity parity: Hugging Face transformers (fp32) against `replaceme perplexity` on the same text,
 the same tokens and the same windows (see `replaceme perplexity --help` for the window rule, mirrored here).
 
-  $(scripts/python-env.sh) scripts/check-perplexity.py --bin .build/release/replaceme \
+  $(scripts/python-env.sh torch) scripts/check-perplexity.py --bin .build/release/replaceme \
       [--model models/smollm2-135m-fp32] [--text "$(scripts/fetch-eval-text.sh)"] [--seq-len 1024] [--max-tokens 16384]
 
 Prints both perplexities and their relative difference; exits 1 if it exceeds --tolerance (default 0.1%).

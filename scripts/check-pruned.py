@@ -10,7 +10,7 @@ Windows are those of `replaceme perplexity`: the text is tokenized without speci
 seq-len - 1 tokens, each window is [BOS] + piece (BOS = config.bos_token_id), every piece token is scored;
 a trailing partial piece is dropped.
 
-Usage: $(scripts/python-env.sh) scripts/check-pruned.py OUT_DIR --text calibration-samples/eval/botchan.txt \
+Usage: $(scripts/python-env.sh torch) scripts/check-pruned.py OUT_DIR --text calibration-samples/eval/botchan.txt \
            [--text ...] [--seq-len 1024] [--max-tokens N] [--replaceme .build/release/replaceme]
 Prints one line per text; exits 1 if a check fails.
 """

@@ -174,53 +174,56 @@ def generation_config(reader):
 
 
 def build_tokenizer(gguf_path, reader, dest):
-    """Saves tokenizer files built by transformers from the GGUF metadata, then checks them against the GGUF
-    token list and merges (a mismatch aborts)."""
-    from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(os.path.dirname(gguf_path), gguf_file=os.path.basename(gguf_path))
-    tok.save_pretrained(dest)
+    """Writes tokenizer.json and tokenizer_config.json built directly from the GGUF metadata (no transformers, no
+    torch), then checks them against the GGUF token list and merges (a mismatch aborts).
+
+    GGUF `tokenizer.ggml.model = gpt2` with `tokenizer.ggml.pre = smollm` is SmolLM2's original pipeline: every
+    digit its own pre-token, then the GPT-2 byte-level split; ByteLevel post-processor and decoder; a BPE model
+    with no unknown token and no subword prefix/suffix. Tokens of type CONTROL (3) are the special added tokens.
+    The result equals, key for key, the tokenizer.json that transformers' GGUF route gives after the same fix-ups
+    (the committed fixture Tests/TokenizationTests/Fixtures/smollm2/tokenizer.json was made that way)."""
     tokens = field(reader, "tokenizer.ggml.tokens")
     merges = field(reader, "tokenizer.ggml.merges")
-    tj_path = os.path.join(dest, "tokenizer.json")
-    with open(tj_path, encoding="utf-8") as f:
-        tj = json.load(f)
-    # transformers' GGUF route drops the pre-tokenizer that GGUF names `tokenizer.ggml.pre = smollm` (llama.cpp:
-    # every digit is its own pre-token, then the GPT-2 split). Restore the original SmolLM2 tokenizer.json
-    # pipeline: Digits(individual) + ByteLevel, ByteLevel post-processor, null subword prefix/suffix.
+    types = field(reader, "tokenizer.ggml.token_type")
+    model = field(reader, "tokenizer.ggml.model")
     pre = field(reader, "tokenizer.ggml.pre")
-    if pre != "smollm":
-        raise SystemExit(f"convert: unexpected tokenizer.ggml.pre {pre!r} (this converter knows 'smollm')")
-    tj["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
-        {"type": "Digits", "individual_digits": True},
-        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]}
-    tj["post_processor"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True}
-    tj["model"]["continuing_subword_prefix"] = None
-    tj["model"]["end_of_word_suffix"] = None
-    with open(tj_path, "w", encoding="utf-8") as f:
+    if model != "gpt2" or pre != "smollm":
+        raise SystemExit(f"convert: unexpected tokenizer.ggml.model/pre {model!r}/{pre!r} "
+                         "(this converter knows gpt2/smollm)")
+    added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for i, t in enumerate(tokens) if int(types[i]) == 3]
+    split_merges = []
+    for m in merges:
+        a, sep, b = m.partition(" ")
+        if not sep or not a or not b or " " in b:
+            raise SystemExit(f"convert: GGUF merge {m!r} is not two tokens separated by one space")
+        split_merges.append([a, b])
+    tj = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added, "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "post_processor": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": False, "use_regex": True},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {t: i for i, t in enumerate(tokens)}, "merges": split_merges},
+    }
+    if len(tj["model"]["vocab"]) != len(tokens):
+        raise SystemExit("convert: the GGUF token list has duplicate tokens")
+    os.makedirs(dest, exist_ok=True)
+    with open(os.path.join(dest, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(tj, f, indent=2, ensure_ascii=False)
         f.write("\n")
-    vocab = dict(tj["model"]["vocab"])
-    for added in tj.get("added_tokens", []):
-        vocab.setdefault(added["content"], added["id"])
-    bad = [i for i, t in enumerate(tokens) if vocab.get(t) != i]
-    if bad:
-        raise SystemExit(f"convert: tokenizer.json disagrees with GGUF tokens at ids {bad[:10]}")
-    tj_merges = [m if isinstance(m, str) else " ".join(m) for m in tj["model"]["merges"]]
-    if tj_merges != list(merges):
-        raise SystemExit("convert: tokenizer.json merges differ from GGUF merges")
-    # Make the special tokens explicit (the HF original sets them; the GGUF route may leave some unset).
-    cfg_path = os.path.join(dest, "tokenizer_config.json")
-    with open(cfg_path, encoding="utf-8") as f:
-        cfg = json.load(f)
-    for key, id_key in (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"),
-                        ("unk_token", "unknown_token_id"), ("pad_token", "padding_token_id")):
-        cfg[key] = tokens[int(field(reader, f"tokenizer.ggml.{id_key}"))]
-    # Keys as the original repository spells them, loadable by transformers 4.x and 5.x alike.
-    for key in ("backend", "is_local", "local_files_only"):
-        cfg.pop(key, None)
-    cfg.update({"tokenizer_class": "GPT2Tokenizer", "model_max_length": int(field(reader, "llama.context_length")),
-                "add_prefix_space": False, "clean_up_tokenization_spaces": False})
-    with open(cfg_path, "w", encoding="utf-8") as f:
+    special = {key: tokens[int(field(reader, f"tokenizer.ggml.{id_key}"))]
+               for key, id_key in (("bos_token", "bos_token_id"), ("eos_token", "eos_token_id"),
+                                   ("unk_token", "unknown_token_id"), ("pad_token", "padding_token_id"))}
+    cfg = {"add_prefix_space": False, "clean_up_tokenization_spaces": False,
+           "model_max_length": int(field(reader, "llama.context_length")), "tokenizer_class": "GPT2Tokenizer",
+           **special}
+    if "tokenizer.chat_template" in reader.fields:
+        cfg["chat_template"] = field(reader, "tokenizer.chat_template")
+    with open(os.path.join(dest, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=2, ensure_ascii=False)
         f.write("\n")
     return len(tokens), len(merges)

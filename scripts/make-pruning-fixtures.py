@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tiny checkpoint + goldens for the Pruning tests, from transformers and our PyTorch reference pipeline.
 
-Run with the project venv:  $(scripts/python-env.sh) scripts/make-pruning-fixtures.py
+Run with the project venv:  $(scripts/python-env.sh torch) scripts/make-pruning-fixtures.py
 Writes Tests/PruningTests/Fixtures/:
   tiny-llama-8/              random LlamaForCausalLM, 8 layers, D = 32, bf16, sharded in 2 files with an index,
                              tied embeddings, a generation_config.json and a dummy tokenizer_config.json to copy

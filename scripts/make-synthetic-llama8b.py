@@ -2,7 +2,7 @@
 """Writes a synthetic checkpoint with Llama-3-8B shapes (random bf16 weights, ~16 GB, 4 shards + index) for the
 memory test of layer streaming. Never commit it; delete it afterwards.
 
-  $(scripts/python-env.sh) scripts/make-synthetic-llama8b.py [OUT_DIR]   (default /work/cache/synthetic-llama3-8b)
+  $(scripts/python-env.sh torch) scripts/make-synthetic-llama8b.py [OUT_DIR]   (default /work/cache/synthetic-llama3-8b)
   /usr/bin/time -v .build/release/replaceme perplexity OUT_DIR --text "$(scripts/fetch-eval-text.sh)" \
       --seq-len 256 --max-tokens 256
 

@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
 # Creates (once) the project's Python virtual environment at .venv and prints its python path.
 # Used only by scripts (fixtures, real-model conversion, parity checks, benchmarks); `swift test` never needs it.
+#
+# Usage: scripts/python-env.sh [convert|torch]
+#   convert (default)  gguf, numpy, safetensors, tokenizers, transformers: what the model conversion needs.
+#                      All from the public PyPI index; no torch.
+#   torch              the above plus torch, for the parity checks and benchmarks. A CPU-only build is
+#                      preferred where the machine's pip can find one (`torch==2.13.0+cpu` is not on the public
+#                      index, only in local wheel folders); otherwise the ordinary PyPI `torch` is installed,
+#                      which bundles CUDA libraries (over 1.5 GB) but runs on the CPU all the same.
 # Idempotent: re-running with everything installed does nothing but a quick check.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+profile="${1:-convert}"
 venv="${REPLACEME_VENV:-$root/.venv}"
-stamp="$venv/.replaceme-deps-v1"
+case "$profile" in
+  convert|torch) ;;
+  *) echo "python-env: unknown profile '$profile' (convert or torch)" >&2; exit 64 ;;
+esac
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv" >&2
 fi
-if [ ! -f "$stamp" ]; then
-  # Pin the CPU build of torch: an unpinned install pulls a CUDA build of over 1.5 GB.
-  "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" >&2
-  "$venv/bin/pip" install --quiet transformers safetensors numpy gguf tokenizers accelerate threadpoolctl >&2
-  touch "$stamp"
+if [ ! -f "$venv/.replaceme-convert-v2" ]; then
+  "$venv/bin/pip" install --quiet transformers safetensors numpy gguf tokenizers >&2
+  touch "$venv/.replaceme-convert-v2"
+fi
+if [ "$profile" = torch ] && [ ! -f "$venv/.replaceme-torch-v2" ]; then
+  if ! "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" >&2 2>/dev/null; then
+    echo "python-env: no CPU-only torch build reachable; installing PyPI's torch (large download)" >&2
+    "$venv/bin/pip" install --quiet torch >&2
+  fi
+  "$venv/bin/pip" install --quiet accelerate threadpoolctl >&2
+  touch "$venv/.replaceme-torch-v2"
 fi
 echo "$venv/bin/python"

@@ -17,7 +17,7 @@ Pipeline (same choices as `replaceme prune`, see Sources/Pruning):
 Quirk options: --final-norm-quirk uses RMSNorm_final(L_{L-1}) for the last layer (HF hidden_states[-1]).
 
 Usage:
-  $(scripts/python-env.sh) scripts/replaceme_reference.py MODEL_DIR --ids calib.jsonl --samples 64 --seq-len 1024 \
+  $(scripts/python-env.sh torch) scripts/replaceme_reference.py MODEL_DIR --ids calib.jsonl --samples 64 --seq-len 1024 \
       --layers 8 [--output OUT_DIR] [--dump result.json] [--transform-out T.safetensors] [--threads 2]
 Prints phase timings, total wall time and peak RSS (also in --dump).
 """

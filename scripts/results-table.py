@@ -7,7 +7,7 @@ For each n: `replaceme prune --layers n` (default calibration: 64 x 1024 tokens 
 prepended) of the dense model and of every pruned one on each text. Prints a markdown table and writes it with
 all figures as JSON (--json-out).
 
-Usage: $(scripts/python-env.sh) scripts/results-table.py [--model models/smollm2-135m-bf16-sharded] \
+Usage: $(scripts/python-env.sh torch) scripts/results-table.py [--model models/smollm2-135m-bf16-sharded] \
            [--n 2 4 6 8] [--max-tokens N] [--workdir /tmp/replaceme-results] [--json-out results.json]
 """
 import argparse
