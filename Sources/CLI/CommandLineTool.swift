@@ -14,6 +14,7 @@ public enum CommandLineTool {
         TokenizeCommand.spec,
         DistancesCommand.spec,
         PruneCommand.spec,
+        ApplyCommand.spec,
     ]
 
     static let overview = """

@@ -14,6 +14,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(tensor: String, file: String, expected: [Int], actual: [Int], hint: String)
     case unexpectedTensor(tensor: String, file: String, reason: String)
     case invalidLayerSelection(reason: String)
+    /// A model edit (pruning plan) that does not fit the model; `field` names where it is wrong.
+    case invalidEdit(field: String, reason: String)
 
     /// A forward pass got no samples.
     case emptyBatch
@@ -58,6 +60,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "\(f): tensor '\(t)' has shape \(a) but config.json implies \(e)" + (h.isEmpty ? "" : " (\(h))")
         case .unexpectedTensor(let t, let f, let r):
             return "\(f): unexpected tensor '\(t)': \(r)"
+        case .invalidEdit(let field, let r):
+            return "the pruning plan does not fit the model: \(field): \(r)"
         case .invalidLayerSelection(let r):
             return "invalid layer selection: \(r)"
         case .emptyBatch:

@@ -22,6 +22,10 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case nonFinite(statistic: String, layer: Int)
     /// G + αI could not be factorised (fewer independent rows than dimensions, and no fallback could fix it).
     case singularGram(layer: Int, reason: String)
+    /// A plan file that cannot be read, or does not fit the checkpoint; `field` names where (`layers[2].layer`).
+    case invalidPlan(file: String, field: String, reason: String)
+    /// A plan the requested output format cannot hold (e.g. per-layer widths in a uniform checkpoint).
+    case planNotWritable(layer: Int, reason: String)
     /// The output directory already exists (and `--force` was not given).
     case outputExists(path: String)
     /// The output directory is the input directory or inside it.
@@ -63,6 +67,10 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
         case let .singularGram(layer, reason):
             return "the least-squares system for the span after layer \(layer) is singular (\(reason)); "
                 + "pass --ridge with a small positive value or use more calibration samples"
+        case let .invalidPlan(file, field, reason):
+            return "plan '\(file)': \(field): \(reason)"
+        case let .planNotWritable(layer, reason):
+            return "the plan cannot be written as a uniform Hugging Face checkpoint: layer \(layer) \(reason)"
         case let .outputExists(path):
             return "output '\(path)' already exists; choose another path or pass --force to replace it"
         case let .outputInsideInput(output, input):

@@ -23,11 +23,18 @@ public struct CheckpointWriter {
         self.output = output; self.maxShardBytes = maxShardBytes; self.force = force; self.inputs = inputs
     }
 
-    /// One written file.
+    /// One written file, with the SHA-256 of its bytes (computed while writing).
     public struct WrittenFile: Sendable, Equatable {
         public var name: String
         public var bytes: Int
+        public var sha256: String
+        init(name: String, _ digest: FileDigest) { self.name = name; bytes = digest.bytes; sha256 = digest.sha256 }
     }
+
+    /// Set in the environment (to any value) to make every checkpoint write fail after all its files, the final
+    /// ones included, are in the temporary directory and before it is renamed: the fault tests and scripts use it
+    /// to show that nothing is published then.
+    public static let faultInjectionVariable = "REPLACEME_FAULT_BEFORE_INSTALL"
 
     public struct Result: Sendable {
         public var directory: URL
@@ -49,8 +56,12 @@ public struct CheckpointWriter {
 
     /// Like `write(tensors:…)`, with the shards given explicitly (e.g. the input's own shard layout, so that a
     /// copy reproduces it file for file); `maxShardBytes` is ignored. One group gives `model.safetensors`.
+    /// `finalFiles`, when given, is called with everything written so far (names, sizes, digests) and returns
+    /// files written last, still inside the temporary directory: a report that describes the output appears with
+    /// it, atomically.
     @discardableResult
     public func write(shards: [[TensorWriteSource]], files: [(name: String, contents: [UInt8])] = [], copying: [URL] = [],
+                      finalFiles: ((Result) throws -> [(name: String, contents: [UInt8])])? = nil,
                       progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         var shards = shards.filter { !$0.isEmpty }
         if shards.isEmpty { shards = [[]] }  // a checkpoint without tensors still gets its (empty) model.safetensors
@@ -85,11 +96,11 @@ public struct CheckpointWriter {
             for (k, shard) in shards.enumerated() {
                 let fileName = shards.count == 1 ? SafeTensorsCheckpoint.singleFileName
                                                  : String(format: "model-%05d-of-%05d.safetensors", k + 1, shards.count)
-                let bytes = try SafeTensorsWriter.write(shard, to: tmp.appendingPathComponent(fileName)) {
+                let digest = try SafeTensorsWriter.write(shard, to: tmp.appendingPathComponent(fileName)) {
                     done += 1
                     progress?(done, tensors.count)
                 }
-                result.weightFiles.append(WrittenFile(name: fileName, bytes: bytes))
+                result.weightFiles.append(WrittenFile(name: fileName, digest))
                 result.tensorBytes += shard.reduce(0) { $0 + $1.byteCount! }
                 weightMap += shard.map { ($0.name, fileName) }
             }
@@ -97,15 +108,23 @@ public struct CheckpointWriter {
             if shards.count > 1 {
                 others.append((SafeTensorsCheckpoint.indexFileName, Self.indexBytes(weightMap, totalSize: result.tensorBytes)))
             }
-            for file in others {
+            func put(_ file: (name: String, contents: [UInt8])) throws {
                 let out = try OutputFile(path: tmp.appendingPathComponent(file.name).path)
                 try out.write(file.contents)
                 try out.finish()
-                result.otherFiles.append(WrittenFile(name: file.name, bytes: file.contents.count))
+                result.otherFiles.append(WrittenFile(name: file.name, out.digest))
             }
+            for file in others { try put(file) }
             for url in copying where !others.contains(where: { $0.name == url.lastPathComponent }) {
-                let bytes = try Self.copyFile(url, to: tmp.appendingPathComponent(url.lastPathComponent))
-                result.otherFiles.append(WrittenFile(name: url.lastPathComponent, bytes: bytes))
+                let digest = try Self.copyFile(url, to: tmp.appendingPathComponent(url.lastPathComponent))
+                result.otherFiles.append(WrittenFile(name: url.lastPathComponent, digest))
+            }
+            if let finalFiles {
+                let final = try finalFiles(result)
+                for file in final { try put(file) }
+            }
+            if ProcessInfo.processInfo.environment[Self.faultInjectionVariable] != nil {
+                throw SafeTensorsError.writeFailed(path: tmp.path, reason: "fault injected before the rename (\(Self.faultInjectionVariable) is set)")
             }
             try Self.fsyncDirectory(tmp)
             try install(tmp, at: finalURL)
@@ -199,12 +218,12 @@ public struct CheckpointWriter {
         return Array((JSONValue.object(index).serialized(indent: 2) + "\n").utf8)
     }
 
-    static func copyFile(_ src: URL, to dst: URL) throws -> Int {
+    static func copyFile(_ src: URL, to dst: URL) throws -> FileDigest {
         let input = try MappedFile(path: src.path)
         let out = try OutputFile(path: dst.path)
         try out.write(input.bytes)
         try out.finish()
-        return input.bytes.count
+        return out.digest
     }
 
     static func fsyncDirectory(_ url: URL) throws {

@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// A new file opened for writing with a 4 MiB buffer; `finish()` flushes, fsyncs and closes it.
-/// Errors name the path. Used only inside the writer's temporary directory.
+/// Every byte written is also hashed (SHA-256), so a report can name the file's digest without reading it back.
+/// Errors name the path. Used only inside the writers' temporary names.
 final class OutputFile {
     let path: String
     private var fd: Int32
@@ -13,6 +14,9 @@ final class OutputFile {
     private let buffer: UnsafeMutableRawPointer
     private var used = 0
     private(set) var bytesWritten = 0
+    private var hasher = SHA256()
+    /// SHA-256 of everything written, hex; set by `finish()`.
+    private(set) var sha256 = ""
 
     /// Creates `path`, which must not exist yet.
     init(path: String) throws(SafeTensorsError) {
@@ -29,6 +33,7 @@ final class OutputFile {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
         guard let src = bytes.baseAddress, bytes.count > 0 else { return }
+        hasher.update(bytes)
         if used + bytes.count <= capacity {
             (buffer + used).copyMemory(from: src, byteCount: bytes.count)
             used += bytes.count
@@ -75,12 +80,23 @@ final class OutputFile {
         }
     }
 
+    /// The size and digest of the finished file.
+    var digest: FileDigest { FileDigest(bytes: bytesWritten, sha256: sha256) }
+
     /// Flushes, fsyncs and closes. The file is complete on disk when this returns.
     func finish() throws(SafeTensorsError) {
         try flush()
+        sha256 = hasher.finalizeHex()
         guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: \(String(cString: strerror(errno)))") }
         let rc = close(fd)
         fd = -1
         guard rc == 0 else { throw .writeFailed(path: path, reason: "close: \(String(cString: strerror(errno)))") }
     }
+}
+
+/// The size and SHA-256 (hex) of a written file.
+public struct FileDigest: Sendable, Equatable {
+    public var bytes: Int
+    public var sha256: String
+    public init(bytes: Int, sha256: String) { self.bytes = bytes; self.sha256 = sha256 }
 }

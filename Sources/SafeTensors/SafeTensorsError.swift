@@ -34,6 +34,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case tensorInSeveralFiles(tensor: String, first: String, second: String)
     // Writing
     case outputNotEmpty(path: String)
+    /// A single output file exists and replacing it was not asked for.
+    case fileExists(path: String)
     case outputInsideInput(output: String, input: String)
     case inputInsideOutput(output: String, input: String)
     case writeFailed(path: String, reason: String)
@@ -99,6 +101,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             return "\(s) contains tensor '\(t)', which \(i) does not map to it"
         case .tensorInSeveralFiles(let t, let a, let b):
             return "tensor '\(t)' appears in both \(a) and \(b)"
+        case .fileExists(let p):
+            return "'\(p)' already exists; choose another path or pass --force to replace it"
         case .outputNotEmpty(let p):
             return "output directory \(p) exists and is not empty (use --force to replace it)"
         case .outputInsideInput(let o, let i):

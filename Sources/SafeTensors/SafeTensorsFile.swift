@@ -75,15 +75,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         precondition(destination.count == info.elementCount,
                      "destination holds \(destination.count) floats, tensor \(name) has \(info.elementCount)")
-        guard let dst = destination.baseAddress else { return }  // an empty tensor
+        guard let dst = destination.baseAddress, let type = StorageType(rawValue: info.dtype.rawValue) else { return }
         try withRawBytes(name) { src in
             guard let base = src.baseAddress else { return }
-            switch info.dtype {
-            case .f32: UnsafeMutableRawPointer(dst).copyMemory(from: base, byteCount: src.count)
-            case .bf16: HalfConversion.bf16ToFloat(base, dst, count: info.elementCount)
-            case .f16: HalfConversion.f16ToFloat(base, dst, count: info.elementCount)
-            default: break
-            }
+            type.widen(base, dst, count: info.elementCount)
+        }
+    }
+
+    /// An F64 tensor as Float64 values, row-major (other dtypes throw `unsupportedDType` naming the tensor).
+    public func doubles(_ name: String) throws -> [Double] {
+        let info = try tensorInfo(name)
+        guard info.dtype == .f64 else {
+            throw SafeTensorsError.unsupportedDType(tensor: name, dtype: info.dtype, operation: "reading as Float64")
+        }
+        return try withRawBytes(name) { src in
+            (0..<info.elementCount).map { Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
         }
     }
 

@@ -8,12 +8,12 @@ import Foundation
 /// `__metadata__` first, space-padded so that 8 + N is a multiple of 8; the tensors, contiguous from offset 0,
 /// ordered by descending dtype size then name, so that every tensor is naturally aligned in the file.
 public enum SafeTensorsWriter {
-    /// Writes `tensors` to a new file at `url` (which must not exist), fsyncs it, and returns its size in bytes.
+    /// Writes `tensors` to a new file at `url` (which must not exist), fsyncs it, and returns its size and SHA-256.
     /// `didWriteTensor` is called after each tensor. On error the partial file is left for the caller to remove
     /// (`CheckpointWriter` writes inside a temporary directory that it removes).
     @discardableResult
     public static func write(_ tensors: [TensorWriteSource], to url: URL, metadata: [String: String] = ["format": "pt"],
-                             didWriteTensor: (() -> Void)? = nil) throws -> Int {
+                             didWriteTensor: (() -> Void)? = nil) throws -> FileDigest {
         let ordered = try layout(tensors)
         let header = headerBytes(ordered, metadata: metadata)
         let file = try OutputFile(path: url.path)
@@ -36,7 +36,7 @@ public enum SafeTensorsWriter {
             didWriteTensor?()
         }
         try file.finish()
-        return file.bytesWritten
+        return file.digest
     }
 
     /// Checks the sources (unique names, valid sizes) and assigns contiguous data offsets in file order.

@@ -43,19 +43,15 @@ public struct TensorWriteSource {
             throw SafeTensorsError.unsupportedDType(tensor: name, dtype: dtype, operation: "conversion from Float32")
         }
         // Converted in chunks straight from the mapping: memory stays at one chunk whatever the tensor size.
+        let type = StorageType(rawValue: info.dtype.rawValue)!   // isConvertibleToFloat: F32, F16 or BF16
         return TensorWriteSource(name: newName ?? name, dtype: dtype, shape: info.shape, produce: { sink in
             let chunk = 1 << 18
             let floats = UnsafeMutablePointer<Float>.allocate(capacity: chunk)  // [chunk] Float32
             defer { floats.deallocate() }
-            let srcSize = info.dtype.bitSize / 8
-            try checkpoint.streamRawBytes(name, chunkBytes: chunk * srcSize) { raw in
+            try checkpoint.streamRawBytes(name, chunkBytes: chunk * type.byteSize) { raw in
                 guard let src = raw.baseAddress else { return }
-                let n = raw.count / srcSize
-                switch info.dtype {
-                case .bf16: HalfConversion.bf16ToFloat(src, floats, count: n)
-                case .f16: HalfConversion.f16ToFloat(src, floats, count: n)
-                default: UnsafeMutableRawPointer(floats).copyMemory(from: src, byteCount: 4 * n)
-                }
+                let n = raw.count / type.byteSize
+                type.widen(src, floats, count: n)
                 try encode(UnsafeBufferPointer(start: floats, count: n), as: dtype, tensor: name, into: sink)
             }
         })

@@ -34,4 +34,17 @@ public enum HalfConversion {
         let rounded = u &+ 0x7FFF &+ ((u >> 16) & 1)
         return UInt16(truncatingIfNeeded: rounded >> 16)
     }
+
+    /// Float64 → bfloat16 bits, one rounding to nearest even. Going through Float32 with plain rounding could round
+    /// twice (a Float64 just above a bf16 tie can become the tie itself in Float32, then round to even the wrong
+    /// way); rounding to Float32 *to odd* first keeps the sticky information, so the final RNE step is exact.
+    public static func bf16Bits(_ x: Double) -> UInt16 {
+        var f = Float(x)                       // RNE to Float32
+        if f.isFinite, Double(f) != x {
+            // Replace by round-to-odd: truncate toward zero, then force the lowest bit to 1.
+            if abs(Double(f)) > abs(x) { f = Float(bitPattern: f.bitPattern &- 1) }
+            f = Float(bitPattern: f.bitPattern | 1)
+        }
+        return bf16Bits(f)
+    }
 }

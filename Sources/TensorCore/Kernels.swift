@@ -84,6 +84,14 @@ public enum Kernels {
         }
     }
 
+    /// `out[j, :] = Σ_s weights[j, s]·values[s, :]` (O = P·V of attention for one query position), single-threaded.
+    /// weights: [rows, count]; values: [count, width] with row stride ldv ≥ width; out: [rows, width].
+    public static func weightedRowSum(rows: Int, count: Int, width: Int, weights: UnsafePointer<Float>,
+                                      values: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>,
+                                      path: KernelPath = .active) {
+        path.kernels.weightedRowSum(rows, count, width, weights, values, ldv, out)
+    }
+
     /// Residual add `y[i] += x[i]` over [count].
     public static func add(count: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            path: KernelPath = .active) {

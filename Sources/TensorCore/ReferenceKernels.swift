@@ -152,8 +152,37 @@ public enum ReferenceKernels {
         }
     }
 
+    /// out[j, e] = Σ_s weights[j, s]·values[s·ldv + e], summed in index order (twin of `Kernels.weightedRowSum`).
+    public static func weightedRowSum(rows: Int, count: Int, width: Int, weights: UnsafePointer<Float>,
+                                      values: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>) {
+        for j in 0..<rows {
+            for e in 0..<width {
+                var acc: Float = 0
+                for s in 0..<count { acc += weights[j * count + s] * values[s * ldv + e] }
+                out[j * width + e] = acc
+            }
+        }
+    }
+
     /// out[i] = x[i] + y[i].
     public static func sum(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         for i in 0..<count { out[i] = x[i] + y[i] }
+    }
+
+    /// out[i, j] = round_storage(s · Σ_k T[k, i]·W[k, j]) in Float64 in index order (s·W[i, j] without T).
+    /// w: [D, F]; t: [D, D] or nil; out: [D, F] elements of `storage` (twin of `WeightFold.fold`).
+    public static func foldWeight(weight w: UnsafePointer<Float>, rows d: Int, cols f: Int, transform t: UnsafePointer<Double>?,
+                                  scale: Double, storage: StorageType, into out: UnsafeMutableRawPointer) {
+        for i in 0..<d {
+            for j in 0..<f {
+                var acc = 0.0
+                if let t {
+                    for k in 0..<d { acc += t[k * d + i] * Double(w[k * f + j]) }
+                } else {
+                    acc = Double(w[i * f + j])
+                }
+                storage.store(scale * acc, out, i * f + j)
+            }
+        }
     }
 }

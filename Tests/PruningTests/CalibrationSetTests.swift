@@ -1,4 +1,5 @@
 import XCTest
+import SafeTensors
 @testable import Pruning
 
 final class CalibrationSetTests: XCTestCase {

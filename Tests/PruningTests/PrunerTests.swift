@@ -172,7 +172,25 @@ final class PrunerTests: XCTestCase {
         expect(withT) { $0 == .outputExists(path: oldT.path) }
         withT.force = true
         withT.saveTransforms = existing
-        expect(withT) { $0 == .outputExists(path: existing.path) }
+        func expectWriteFailed(_ options: PruneOptions, _ path: String, _ reason: String, line: UInt = #line) {
+            XCTAssertThrowsError(try pruner.prune(calibration: cal, options: options, output: out, toolVersion: "t"), line: line) {
+                XCTAssertEqual($0 as? SafeTensorsError, .writeFailed(path: path, reason: reason), line: line)
+            }
+        }
+        expectWriteFailed(withT, existing.path, "is a directory")
+        // A side file into a directory that does not exist fails before the work, naming it.
+        let nowhere = dir.appendingPathComponent("missing/T.safetensors")
+        withT.saveTransforms = nowhere
+        expectWriteFailed(withT, nowhere.path, "its directory \(dir.appendingPathComponent("missing").path) does not exist")
+        // So does an existing --save-plan file, or its transforms file beside it.
+        var withPlan = PruneOptions(layersToRemove: 2)
+        withPlan.savePlan = oldT
+        expect(withPlan) { $0 == .outputExists(path: oldT.path) }
+        let planURL = existing.appendingPathComponent("plan.json")
+        try Data("t".utf8).write(to: existing.appendingPathComponent("plan.transforms.safetensors"))
+        withPlan.savePlan = planURL
+        expect(withPlan) { $0 == .outputExists(path: existing.appendingPathComponent("plan.transforms.safetensors").path) }
+        try FileManager.default.removeItem(at: existing.appendingPathComponent("plan.transforms.safetensors"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["existing"], "nothing written")
         XCTAssertEqual(try String(contentsOf: oldT, encoding: .utf8), "x")
         XCTAssertThrowsError(try pruner.loadCalibration(files: [Self.fixtures.appendingPathComponent("calibration.jsonl")],

@@ -20,9 +20,10 @@ final class WriterTests: XCTestCase {
 
     func testSingleFileRoundTripAndLayout() throws {
         let url = dir.path("one.safetensors")
-        let size = try SafeTensorsWriter.write(sources(), to: url)
+        let digest = try SafeTensorsWriter.write(sources(), to: url)
         let f = try SafeTensorsFile(url: url)
-        XCTAssertEqual(size, f.fileSize)
+        XCTAssertEqual(digest.bytes, f.fileSize)
+        XCTAssertEqual(digest.sha256, try SHA256.hex(fileAt: url), "hashed while written = hashed when read back")
         XCTAssertEqual(f.metadata, ["format": "pt"])
         XCTAssertEqual(f.dataStart % 8, 0, "header padded to a multiple of 8")
         // Reference order: descending dtype size, then name.

@@ -1,5 +1,6 @@
 import Foundation
 import Llama
+import Pruning
 import Tokenization
 
 /// `replaceme perplexity <checkpoint-dir> (--text FILE | --jsonl FILE) [--seq-len N] [--max-tokens N] [--json]`
@@ -22,6 +23,11 @@ enum PerplexityCommand {
           --jsonl reads one JSON object per line and uses its "text" field; documents are joined with a blank line.
           --layers-only times the decoder layers alone (no vocabulary projection, no perplexity), which is what
           calibration runs.
+        PLANS:
+          --plan PLAN.json evaluates the checkpoint as the plan edits it (replaceme prune --save-plan), in memory:
+          dropped blocks and sub-blocks are skipped, kept channels and groups run narrower weights, and transforms
+          run folded and rounded exactly as 'replaceme apply' writes them, so the figure equals the perplexity of
+          the written checkpoint.
         MEMORY:
           Weights are converted to Float32 one layer at a time from the mapped checkpoint; they are kept for later
           windows when the whole model in Float32 fits in a quarter of RAM (--residency cached), otherwise every
@@ -35,6 +41,7 @@ enum PerplexityCommand {
             .value("max-tokens", "N", "Read at most N text tokens.", default: "all"),
             .flag("no-bos", "Do not prepend BOS to each window."),
             .value("windows-per-batch", "N", "Windows pushed through each layer together.", default: "max(1, 4096 / seq-len)"),
+            .value("plan", "PLAN.json", "Evaluate the checkpoint as this pruning plan edits it, without writing it."),
             .value("residency", "MODE", "Float32 weights: auto, cached or streaming.", default: "auto"),
             .flag("layers-only", "Time the decoder layers only (no logits, no perplexity)."),
             .flag("json", "Print machine-readable JSON."),
@@ -61,6 +68,7 @@ enum PerplexityCommand {
         let bos: Int32? = args.flag("no-bos") ? nil : source.checkpoint.config.raw["bos_token_id"]?.intValue.map { Int32($0) }
 
         let model = try LlamaModel(source: source, residency: residency)
+        let plan = try args.string("plan").map { try PruningPlan.read(URL(fileURLWithPath: $0), for: model.geometry) }
         let loadStart = Date()
         if model.residency == .cached {
             let loading = context.progress("loading", total: model.geometry.layerCount, unit: "layers")
@@ -68,7 +76,7 @@ enum PerplexityCommand {
             loading.finish()
         }
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
+        let evaluator = PerplexityEvaluator(model: model, edit: plan?.edit, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
         let windowCount = try evaluator.windows(of: tokens, maxTokens: maxTokens).count
         let bar = context.progress("perplexity (\(windowCount) windows)", total: windowCount * model.geometry.layerCount,
                                    unit: "window-layers")
@@ -85,11 +93,16 @@ enum PerplexityCommand {
                 "mean_nll": layersOnly ? NSNull() : result.meanNLL as Any,
                 "seconds": result.seconds, "tokens_per_second": result.tokensPerSecond, "load_seconds": loadSeconds,
                 "residency": model.residency.rawValue, "layers_only": layersOnly,
+                "plan": args.string("plan") as Any? ?? NSNull(),
+                "layers": plan?.edit.outputLayerCount ?? model.geometry.layerCount,
             ] as [String: Any])
         } else {
             if !layersOnly {
                 context.print(String(format: "perplexity: %.4f", result.perplexity))
                 context.print(String(format: "mean NLL:   %.6f nats/token", result.meanNLL))
+            }
+            if let plan, let path = args.string("plan") {
+                context.print("plan:       \(path) (\(plan.edit.outputLayerCount) of \(model.geometry.layerCount) layers kept, method \(plan.method))")
             }
             let bosText = bos.map { "BOS \($0) prepended" } ?? "no BOS"
             context.print("tokens:     \(result.scoredTokens) scored in \(result.windows) windows of \(seqLen) (\(bosText))")

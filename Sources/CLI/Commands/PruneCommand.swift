@@ -28,7 +28,8 @@ enum PruneCommand {
         """,
         positionals: [.init("checkpoint-dir", "The input Hugging Face checkpoint directory.")],
         options: [
-            .value("output", "DIR", "Where to write the pruned checkpoint (required; must not exist unless --force)."),
+            .value("output", "DIR", "Where to write the pruned checkpoint (required unless --dry-run; must not exist or be "
+                   + "empty, unless --force)."),
             .value("layers", "N", "Layers to remove in total."),
             .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
             .value("method", "M", "replaceme (fold the transform) or drop (remove only).", default: "replaceme"),
@@ -45,14 +46,20 @@ enum PruneCommand {
                   + "(the default for one span: same result, one forward pass less)."),
             .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors "
                    + "(must not exist unless --force)."),
-            .flag("no-hash", "Do not record SHA-256 hashes of the weight files in the report."),
-            .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids files)."),
+            .value("save-plan", "FILE", "Also write the chosen plan as JSON (its transforms beside it, FILE without .json "
+                   + "+ .transforms.safetensors), for 'perplexity --plan' and 'apply' (must not exist unless --force)."),
+            .flag("dry-run", "Choose the plan but write no checkpoint (with --save-plan: the plan only)."),
+            .flag("no-hash", "Do not record SHA-256 hashes of the input weight files in the report (outputs are "
+                  + "hashed as they are written)."),
+            .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids / "
+                  + "--save-plan files)."),
             .flag("json", "Print the full report as JSON instead of the summary."),
         ],
         run: { args, context in
-            guard let outputPath = args.string("output") else {
-                throw args.usageError("missing option '--output DIR'")
-            }
+            let dryRun = args.flag("dry-run")
+            let outputPath = args.string("output")
+            if dryRun && outputPath != nil { throw args.usageError("'--dry-run' writes no checkpoint; drop '--output'") }
+            if !dryRun && outputPath == nil { throw args.usageError("missing option '--output DIR' (or '--dry-run')") }
             let layers = try args.int("layers", in: 1...100_000)
             let ratio = try args.double("ratio", in: 0...1)
             guard (layers == nil) != (ratio == nil) else {
@@ -67,7 +74,7 @@ enum PruneCommand {
             let calibration = try CalibrationOptions.parse(args)
 
             let input = URL(fileURLWithPath: args.positional(0)!)
-            let output = URL(fileURLWithPath: outputPath)
+            let output = outputPath.map { URL(fileURLWithPath: $0) }
             let pruner = try Pruner(checkpointDirectory: input)
             let count = layers ?? Int((ratio! * Double(pruner.numLayers)).rounded())
             guard count >= 1 else {
@@ -87,6 +94,7 @@ enum PruneCommand {
             options.hashFiles = !args.flag("no-hash")
             options.twoPass = args.flag("two-pass")
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
+            options.savePlan = args.string("save-plan").map { URL(fileURLWithPath: $0) }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
             let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
             if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
@@ -106,7 +114,8 @@ enum PruneCommand {
 
     /// The short human summary printed on stdout.
     static func summary(_ r: PruneReport) -> String {
-        var s = "Pruned \(r.input) (\(r.inputLayers) layers) → \(r.output) (\(r.outputLayers) layers), method \(r.options.method)\n"
+        var s = r.output.map { "Pruned \(r.input) (\(r.inputLayers) layers) → \($0) (\(r.outputLayers) layers), method \(r.options.method)\n" }
+            ?? "Plan for \(r.input) (\(r.inputLayers) layers → \(r.outputLayers)), method \(r.options.method); no checkpoint written (--dry-run)\n"
         for span in r.spans {
             s += "  removed layers \(span.start)...\(span.end)"
             if let d = span.distance { s += String(format: " (mean angular distance %.4f)", d) }
@@ -126,7 +135,8 @@ enum PruneCommand {
         let phases = ["calibration", "distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
-        s += "  report: \(r.output)/\(Pruner.reportFileName)\n"
+        if let plan = r.plan { s += "  plan: \(plan)\n" }
+        if let output = r.output { s += "  report: \(output)/\(Pruner.reportFileName)\n" }
         return s
     }
 }

@@ -100,4 +100,25 @@ extension KernelCore {
         }
         for j in cv..<count { y[j] += x[j] }
     }
+
+    /// out[j, :] = Σ_s weights[j, s]·values[s, :] for j < rows, s in index order: weights: [rows, count];
+    /// values: [count, width] with row stride ldv; out: [rows, width]. (An attention output O = P·V.)
+    @inline(never)
+    package static func weightedRowSum(rows: Int, count: Int, width: Int, weights: UnsafePointer<Float>,
+                                       values: UnsafePointer<Float>, ldv: Int, out: UnsafeMutablePointer<Float>) {
+        let w = FloatVector.scalarCount, cv = width / w * w
+        for j in 0..<rows {
+            let o = out + j * width, p = weights + j * count
+            o.initialize(repeating: 0, count: width)
+            for s in 0..<count {
+                let a = p[s], av = FloatVector(repeating: p[s]), vs = values + s * ldv
+                var i = 0
+                while i < cv {
+                    VectorMath.store(fmadd(VectorMath.load(o + i), av, VectorMath.load(vs + i)), o + i)
+                    i += w
+                }
+                for e in cv..<width { o[e] += a * vs[e] }
+            }
+        }
+    }
 }

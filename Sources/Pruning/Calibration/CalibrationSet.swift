@@ -1,0 +1,141 @@
+import Foundation
+import SafeTensors
+
+/// The calibration token windows: `samples` windows of exactly `seqLen` token ids, in a deterministic order.
+///
+/// Inputs, read in the order given: plain text files (one document each), JSONL files (`.jsonl`; one JSON object
+/// per line, `{"text": "..."}` or pre-tokenized `{"ids": [1, 2, ...]}`; blank lines are skipped). Every file must
+/// be UTF-8. Text documents are tokenized without special tokens by the `encode` closure; all documents' ids are
+/// concatenated into one stream, which is cut into consecutive windows of `seqLen` ids, and the first `samples`
+/// windows are used (tokenizing stops as soon as there are enough ids). Every window is full length, so no row of
+/// the regression is padding.
+public struct CalibrationSet: Sendable {
+    /// One input file and what it gave.
+    public struct Source: Sendable, Codable, Equatable {
+        public var path: String
+        public var sha256: String
+        public var bytes: Int
+        public var format: String
+        /// Documents (lines or files) actually tokenized.
+        public var documentsUsed: Int
+    }
+
+    /// windows[i]: [seqLen] token ids of sample i.
+    public var windows: [[Int]]
+    public var seqLen: Int
+    public var sources: [Source]
+
+    public var samples: Int { windows.count }
+
+    /// Loads `samples` windows of `seqLen` tokens from `files`.
+    /// - Parameters:
+    ///   - encode: text → token ids, without special tokens.
+    ///   - vocabSize: when given, pre-tokenized ids must lie in 0..<vocabSize.
+    public static func load(files: [URL], samples: Int, seqLen: Int, vocabSize: Int? = nil,
+                            encode: (String) throws -> [Int]) throws -> CalibrationSet {
+        let needed = samples * seqLen
+        var stream: [Int] = []
+        stream.reserveCapacity(needed)
+        var sources: [Source] = []
+        for url in files {
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw PruningError.calibrationUnreadable(file: url.path, reason: error.localizedDescription)
+            }
+            let text = try decodeUTF8(data, file: url.path)
+            let isJSONL = url.pathExtension.lowercased() == "jsonl"
+            var used = 0
+            if isJSONL {
+                used = try appendJSONL(text, file: url.path, into: &stream, needed: needed, vocabSize: vocabSize,
+                                       encode: encode)
+            } else if !text.isEmpty, stream.count < needed {
+                stream += try encode(text)
+                used = 1
+            }
+            sources.append(Source(path: url.path, sha256: SHA256.hex(data), bytes: data.count,
+                                  format: isJSONL ? "jsonl" : "text", documentsUsed: used))
+        }
+        if stream.isEmpty { throw PruningError.calibrationEmpty(files: files.map(\.path)) }
+        guard stream.count >= needed else {
+            throw PruningError.calibrationTooShort(tokens: stream.count, samples: samples, seqLen: seqLen)
+        }
+        let windows = (0..<samples).map { Array(stream[($0 * seqLen)..<(($0 + 1) * seqLen)]) }
+        return CalibrationSet(windows: windows, seqLen: seqLen, sources: sources)
+    }
+
+    /// Decodes UTF-8 strictly; a bad byte is reported with its offset and 1-based line. A leading BOM is dropped.
+    static func decodeUTF8(_ data: Data, file: String) throws -> String {
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded): offset += encoded.count
+            case .emptyInput: return String(decoding: bytes, as: UTF8.self)
+            case .error(let length):
+                _ = length
+                let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                let bom = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+                throw PruningError.calibrationNotUTF8(file: file, line: line, byteOffset: offset + bom)
+            }
+        }
+    }
+
+    /// Parses and validates every JSONL line; appends ids until `needed` ids are in `stream`; returns documents used.
+    private static func appendJSONL(_ text: String, file: String, into stream: inout [Int], needed: Int,
+                                    vocabSize: Int?, encode: (String) throws -> [Int]) throws -> Int {
+        var used = 0
+        var lineNumber = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            // Every line is validated; only tokenizing stops once there are enough ids.
+            let wanted = stream.count < needed
+            let object: Any
+            do {
+                object = try JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])
+            } catch {
+                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "not valid JSON")
+            }
+            guard let dict = object as? [String: Any] else {
+                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "not a JSON object")
+            }
+            if let t = dict["text"] {
+                guard let s = t as? String else {
+                    throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "\"text\" is not a string")
+                }
+                if wanted { stream += try encode(s) }
+            } else if let ids = dict["ids"] {
+                guard let array = ids as? [Any] else {
+                    throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "\"ids\" is not an array")
+                }
+                for value in array {
+                    // Integers only: Foundation's number type code is "c" for booleans and "d"/"f" for reals.
+                    guard let number = value as? NSNumber,
+                          ["i", "l", "q", "s", "I", "L", "Q", "S"].contains(String(cString: number.objCType)) else {
+                        throw PruningError.calibrationBadJSONL(file: file, line: lineNumber,
+                                                               reason: "\"ids\" holds a non-integer value '\(value)'")
+                    }
+                    let id = number.intValue
+                    if let v = vocabSize, id < 0 || id >= v {
+                        throw PruningError.calibrationTokenOutOfRange(file: file, line: lineNumber, id: id, vocabSize: v)
+                    }
+                    if wanted { stream.append(id) }
+                }
+            } else {
+                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber,
+                                                       reason: "the object has neither \"text\" nor \"ids\"")
+            }
+            if wanted { used += 1 }
+        }
+        return used
+    }
+
+    /// The windows as pre-tokenized JSONL (`{"ids": [...]}` per line), for other tools to use the same inputs.
+    public func idsJSONL() -> String {
+        windows.map { "{\"ids\": [" + $0.map(String.init).joined(separator: ", ") + "]}\n" }.joined()
+    }
+}

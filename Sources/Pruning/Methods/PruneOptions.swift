@@ -1,0 +1,41 @@
+import Foundation
+
+/// What `replaceme prune` was asked to do.
+public struct PruneOptions: Sendable {
+    public enum Method: String, Sendable, CaseIterable {
+        /// Remove the span and fold the least-squares transform into the previous block (ReplaceMe).
+        case replaceme
+        /// Remove the same span with no transform (the UIDL baseline), to see what the transform buys.
+        case drop
+    }
+
+    public var method: Method = .replaceme
+    /// Layers to remove in total (K spans of `layersToRemove / K` each).
+    public var layersToRemove: Int
+    /// K: number of windows chosen greedily (adjacent ones merge).
+    public var spans: Int = 1
+    /// Forces one span starting at this layer (skips pass 1).
+    public var forcedStart: Int?
+    /// α in (G + αI)·T = C. 0 (the reference's plain least squares) with the solver's automatic fallback.
+    public var ridge: Double = 0
+    public var distanceTokens: DistanceTokens = .last
+    /// Use RMSNorm_final(L_{L−1}) for the last layer in distances and targets, as the reference's HF indexing does.
+    public var finalNormQuirk = false
+    /// Replace an existing non-empty output directory.
+    public var force = false
+    /// Record SHA-256 of the input weight files in the report (reads them once more; outputs are hashed as
+    /// they are written).
+    public var hashFiles = true
+
+    /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
+    public var twoPass = false
+    /// Also write each span's T (F64 [D, D], `T.0`, `T.1`, … in span order) to this safetensors file.
+    public var saveTransforms: URL?
+    /// Also write the chosen plan (`PruningPlan`: JSON, with its transforms beside it) to this file.
+    public var savePlan: URL?
+
+    public init(layersToRemove: Int) { self.layersToRemove = layersToRemove }
+
+    /// Length of each window (n).
+    public var windowLength: Int { layersToRemove / max(spans, 1) }
+}

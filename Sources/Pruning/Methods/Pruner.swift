@@ -1,0 +1,278 @@
+import Foundation
+import Llama
+import SafeTensors
+import TensorCore
+
+/// The whole ReplaceMe prune, end to end, on a checkpoint directory:
+///
+/// 1. checks the output location and the sizes (nothing is computed or written for a bad request);
+/// 2. pass 1 (`DistanceProfiler`): distances for windows of n = layersToRemove / K, then `SpanSelector`
+///    (skipped when the start is forced);
+/// 3. pass 2 (`StatisticsCollector`) up to the last removed layer, then `TransformSolver` per span
+///    (skipped for `--method drop`).
+///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
+///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
+///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
+///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
+///    `CandidateScreen` stops fitting the candidates that can no longer win, as each window ends (against the
+///    windows ended so far) and after each batch; should a dropped candidate win in the end, pass 2 runs for it,
+///    so results never change.
+/// 4. the plan (`ModelEdit.removing`: the spans dropped, each T on its kept layer), saved when asked
+///    (`--save-plan`); then `PrunedCheckpointWriter` writes it with the JSON report `replaceme-report.json`
+///    inside, all in one atomic install (no output for a dry run).
+public final class Pruner {
+    /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
+    public struct Progress {
+        public var begin: (_ label: String, _ total: Int, _ unit: String) -> (Int, Int) -> Void
+        public var end: () -> Void
+        public init(begin: @escaping (String, Int, String) -> (Int, Int) -> Void, end: @escaping () -> Void) {
+            self.begin = begin; self.end = end
+        }
+        public static var silent: Progress { Progress(begin: { _, _, _ in { _, _ in } }, end: {}) }
+    }
+
+    public static let reportFileName = "replaceme-report.json"
+    /// Largest memory for the candidates' statistics in the fused single pass (1 GiB).
+    public static let fusedMemoryLimit = 1 << 30
+
+    public let inputDirectory: URL
+    public let checkpoint: LlamaCheckpoint
+    public let model: LlamaModel
+    public var numLayers: Int { model.geometry.layerCount }
+
+    /// Opens (maps and validates) the checkpoint; reads no tensor data.
+    public init(checkpointDirectory: URL) throws {
+        inputDirectory = checkpointDirectory
+        checkpoint = try LlamaCheckpoint(directory: checkpointDirectory)
+        model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
+    }
+
+    /// The candidates to keep fitting after a batch, from per-sample distances ([candidate][sample]) and the
+    /// candidates still fitted (`CandidateScreen`; tests replace it).
+    var candidateScreen: (_ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
+        CandidateScreen().survivors(distances: $0, alive: $1)
+    }
+    /// Token rows per forward batch (`CalibrationBatches`; tests lower it to get several batches).
+    var batchRows = 8192
+
+    /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
+    public private(set) var calibrationSeconds: Double?
+
+    /// Loads calibration windows, tokenizing text with the checkpoint's tokenizer (loaded only if text is present).
+    public func loadCalibration(files: [URL], samples: Int, seqLen: Int) throws -> CalibrationSet {
+        guard seqLen <= model.geometry.maxPositions else {
+            throw PruningError.sequenceTooLong(seqLen: seqLen, maxPositions: model.geometry.maxPositions)
+        }
+        let t = Date()
+        let encoder = LazyEncoder(directory: inputDirectory)
+        let set = try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
+                                          vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+        calibrationSeconds = Date().timeIntervalSince(t)
+        return set
+    }
+
+    /// Checks what can be checked before any work: sizes, forced start, output location.
+    public func validate(_ options: PruneOptions, output: URL?) throws {
+        let k = options.spans
+        try SpanSelector.validate(n: options.layersToRemove, numLayers: numLayers)
+        if let start = options.forcedStart {
+            _ = try SpanSelector.forced(start: start, n: options.layersToRemove, numLayers: numLayers)
+        }
+        if k > 1 && options.layersToRemove % k != 0 {
+            throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
+        }
+        if let output { try OutputLocation.check(output: output, input: inputDirectory, force: options.force) }
+        if let url = options.saveTransforms { try OutputLocation.checkFile(url, force: options.force) }
+        if let url = options.savePlan { try PruningPlan.checkDestination(url, force: options.force) }
+    }
+
+    /// Checks a side output file before any work: an existing file is refused unless `force` (a directory always),
+    /// and so is a missing or unwritable directory.
+    public static func checkSideFile(_ url: URL, force: Bool) throws { try OutputLocation.checkFile(url, force: force) }
+
+    /// Writes a side output file atomically (temporary sibling, fsync, rename over `url`).
+    public static func writeSideFile(_ data: Data, to url: URL) throws { try AtomicFile.write(Array(data), to: url) }
+
+    /// Runs the prune and returns its report (also written into the output directory, which appears with it;
+    /// with no output, a dry run: the plan is chosen, and saved when `savePlan` is set, but nothing else written).
+    public func prune(calibration: CalibrationSet, options: PruneOptions, output: URL?, toolVersion: String,
+                      progress: Progress = .silent) throws -> PruneReport {
+        try validate(options, output: output)
+        let start = Date()
+        var timings = calibrationSeconds.map { ["calibration": $0] } ?? [:]
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t = Date()
+            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
+            return try body()
+        }
+        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
+
+        // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
+        let (spans, table, candidates, fusedPass) = try chooseSpans(calibration, options, batches, progress, timed)
+        var screening = fusedPass   // secondPass is set below if the winner had been dropped
+        var fits: [(transform: LinearTransform, rows: Int)] = []
+        if options.method == .replaceme {
+            // The fused pass's statistics, unless a chosen span had been dropped by the screening.
+            let fused = candidates.flatMap { c in
+                spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
+            }
+            if candidates != nil && fused == nil { screening?.secondPass = true }
+            let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
+            model.releaseMemory()
+            fits = try timed("solve") {
+                try zip(spans, stats).map { span, st in
+                    (try TransformSolver.solve(st, ridge: options.ridge, layer: span.keptLayer), st.rows)
+                }
+            }
+            if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
+        }
+        model.releaseMemory()
+        let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
+        let edit = try ModelEdit.removing(spans: spans, numLayers: numLayers, transforms: transforms)
+        if let url = options.savePlan {
+            try PruningPlan(edit: edit, method: options.method.rawValue, geometry: model.geometry).write(to: url)
+        }
+
+        // The report, with every output file's size and digest (hashed while written).
+        let inputHashes = try timed("hash") { try Self.hashFiles(options.hashFiles ? checkpoint.weights.files.map(\.url) : []) }
+        let n = options.windowLength
+        func report(outputs: [CheckpointWriter.WrittenFile]) -> PruneReport {
+            timings["total"] = Date().timeIntervalSince(start) + (calibrationSeconds ?? 0)
+            let inputFiles = checkpoint.weights.files.enumerated().map { i, f in
+                PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize,
+                                       sha256: inputHashes.isEmpty ? nil : inputHashes[i])
+            }
+            let spanRecords = spans.enumerated().map { j, s in
+                PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
+                                       foldedInto: options.method == .replaceme ? s.keptLayer : nil,
+                                       distance: table.map { Self.meanDistance($0, span: s, n: n) },
+                                       fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
+            }
+            return PruneReport(
+                tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
+                input: inputDirectory.path, inputLayers: numLayers, inputFiles: inputFiles, calibration: calibration.sources,
+                calibrationIdsSHA256: SHA256.hex(Data(calibration.idsJSONL().utf8)),
+                options: .init(method: options.method.rawValue, layersRemoved: edit.droppedLayers.count,
+                               spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
+                               distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
+                               samples: calibration.samples, seqLen: calibration.seqLen),
+                distances: table, spans: spanRecords, fusedPass: screening, output: output?.path,
+                plan: options.savePlan?.path, outputLayers: edit.outputLayerCount,
+                outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
+                peakMemoryBytes: PruneReport.peakMemoryBytes())
+        }
+        guard let output else { return report(outputs: []) }
+
+        // Write: the checkpoint, then the report inside it, in one atomic install.
+        let step = progress.begin("write", checkpoint.weights.tensorNames.count, "tensors")
+        defer { progress.end() }
+        var written: PruneReport?
+        let writeStart = Date()
+        try PrunedCheckpointWriter.write(checkpoint: checkpoint, edit: edit, output: output, force: options.force,
+                                         finalFiles: { result in
+                                             timings["write"] = Date().timeIntervalSince(writeStart)
+                                             let r = report(outputs: result.weightFiles + result.otherFiles)
+                                             written = r
+                                             return [(Self.reportFileName, Array(try r.jsonData()))]
+                                         }, progress: step)
+        return written!
+    }
+
+    /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
+    /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
+    private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
+                             _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
+        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?) {
+        let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
+        if let forced = options.forcedStart {
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil)
+        }
+        let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
+            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
+        let candidates = fused ? SpanStatisticsObserver(
+            spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
+            width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+            : nil
+        // After each batch: stop fitting the candidates the paired test rules out (rows of the table are start − 1).
+        let screen = candidateScreen
+        var fittedPerBatch: [Int] = []
+        let afterBatch: ([DistanceAccumulator]) -> Void = { accumulators in
+            guard let c = candidates else { return }
+            fittedPerBatch.append(c.alive.filter { $0 }.count)
+            let perSample = accumulators[0].sampleDistances()
+            c.stopFitting(keep: screen(c.spans.map { perSample[$0.start - 1] }, c.alive))
+        }
+        let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", batches.ranges.count * L, "layers")
+        let table = try timed(fused ? "distances+statistics" : "distances") {
+            try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
+                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
+                                         batches: batches,
+                                         alsoObserve: candidates.map { c in { s, accumulators in
+                                             c.observe(s) { j in Self.stillInTheRunning(j, c, accumulators[0], screen) }
+                                         } },
+                                         alsoObserveNeedsLastLayer: candidates.map { c in { c.readsLayer(L - 1) } },
+                                         perSampleN: fused ? n : nil, afterBatch: afterBatch, progress: step)
+        }[0]
+        progress.end()
+        let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        if let c = candidates {
+            for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
+        }
+        let record = candidates.map { PruneReport.FusedPass(candidates: $0.spans.count, fittedPerBatch: fittedPerBatch, secondPass: false) }
+        return (spans, table, candidates, record)
+    }
+
+    /// Whether candidate j, whose window has just ended in the current batch, can still win: judged against the
+    /// windows that have ended so far (those whose per-sample distances include this batch), the others waiting
+    /// for the end of the batch.
+    static func stillInTheRunning(_ j: Int, _ c: SpanStatisticsObserver, _ distances: DistanceAccumulator,
+                                  _ screen: ([[Double]], [Bool]) -> [Bool]) -> Bool {
+        let perSample = distances.sampleDistances()
+        let rows = c.spans.map { perSample[$0.start - 1] }
+        let complete = rows.map(\.count).max() ?? 0
+        let comparable = c.spans.indices.filter { rows[$0].count == complete }
+        guard let me = comparable.firstIndex(of: j) else { return true }
+        let alive = c.alive
+        return screen(comparable.map { rows[$0] }, comparable.map { alive[$0] })[me]
+    }
+
+    /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
+    private func collect(_ spans: [Span], _ calibration: CalibrationSet, _ options: PruneOptions,
+                         _ batches: CalibrationBatches, _ progress: Progress) throws -> [LeastSquaresAccumulator] {
+        let last = spans.map(\.lastRemoved).max()!
+        let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
+        defer { progress.end() }
+        return try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
+                                               finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+    }
+
+    /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file, atomically (a temporary
+    /// sibling renamed over `url`, which `validate` allowed to exist only with `force`).
+    private func saveTransforms(_ transforms: [LinearTransform], to url: URL) throws {
+        let tensors = transforms.enumerated().map { j, t in
+            TensorWriteSource.bytes("T.\(j)", dtype: .f64, shape: [t.width, t.width], t.matrix.withUnsafeBytes { Array($0) })
+        }
+        try AtomicFile.write(to: url) { _ = try SafeTensorsWriter.write(tensors, to: $0) }
+    }
+
+    /// SHA-256 of each file, several files at a time.
+    static func hashFiles(_ urls: [URL]) throws -> [String] {
+        final class Results: @unchecked Sendable {   // each slot written by one iteration only
+            var values: [Result<String, Error>?]
+            init(_ n: Int) { values = Array(repeating: nil, count: n) }
+        }
+        let results = Results(urls.count)
+        let lock = NSLock()
+        Parallel.forEach(urls.count) { i in
+            let r = Result { try SHA256.hex(fileAt: urls[i]) }
+            lock.lock(); results.values[i] = r; lock.unlock()
+        }
+        return try results.values.map { try $0!.get() }
+    }
+
+    /// A merged span of several windows is scored by the mean of its windows' distances (one window: its own).
+    static func meanDistance(_ table: DistanceTable, span: Span, n: Int) -> Double {
+        let starts = stride(from: span.start, to: span.end, by: n).map { $0 }
+        return starts.map { table.distance(start: $0, n: n) }.reduce(0, +) / Double(starts.count)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import TensorCore
+
+/// Everything a prune did, written as JSON next to the output checkpoint: inputs and their hashes, options,
+/// the distance table, chosen spans with their fit, outputs, timings, peak memory and the tool version.
+public struct PruneReport: Codable, Sendable {
+    public struct FileRecord: Codable, Sendable, Equatable {
+        public var name: String
+        public var bytes: Int
+        public var sha256: String?
+    }
+
+    public struct Options: Codable, Sendable {
+        public var method: String
+        public var layersRemoved: Int
+        public var spansRequested: Int
+        public var forcedStart: Int?
+        public var ridge: Double
+        public var distanceTokens: String
+        public var finalNormQuirk: Bool
+        public var samples: Int
+        public var seqLen: Int
+    }
+
+    public struct Fit: Codable, Sendable {
+        public var rows: Int
+        public var ridge: Double
+        public var usedFallback: Bool
+        public var conditionEstimate: Double
+        public var relativeResidual: Double
+        public var identityRelativeResidual: Double
+        public var streamRelativeError: Double
+        public var identityStreamRelativeError: Double
+
+        public init(_ t: LinearTransform, rows: Int) {
+            self.rows = rows
+            ridge = t.solve.ridge; usedFallback = t.solve.usedFallback; conditionEstimate = t.solve.conditionEstimate
+            relativeResidual = t.relativeResidual; identityRelativeResidual = t.identityRelativeResidual
+            streamRelativeError = t.streamRelativeError; identityStreamRelativeError = t.identityStreamRelativeError
+        }
+    }
+
+    public struct SpanRecord: Codable, Sendable {
+        /// First removed layer (0-based); removed layers are `start...end`.
+        public var start: Int
+        public var end: Int
+        public var count: Int
+        /// The kept layer whose `mlp.down_proj` absorbed T (nil for `--method drop`).
+        public var foldedInto: Int?
+        /// Mean angular distance of the window(s) (nil when the start was forced without pass 1).
+        public var distance: Double?
+        public var fit: Fit?
+    }
+
+    /// How the fused single pass went: candidates fitted in each batch (`CandidateScreen` drops the ones that can
+    /// no longer win), and whether the chosen span had been dropped and needed pass 2.
+    public struct FusedPass: Codable, Sendable {
+        public var candidates: Int
+        public var fittedPerBatch: [Int]
+        public var secondPass: Bool
+    }
+
+    public var tool: String
+    public var version: String
+    public var createdAt: String
+    public var input: String
+    public var inputLayers: Int
+    public var inputFiles: [FileRecord]
+    public var calibration: [CalibrationSet.Source]
+    /// SHA-256 of the calibration windows' ids (as the `--export-ids` JSONL text): what was actually used.
+    public var calibrationIdsSHA256: String
+    public var options: Options
+    public var distances: DistanceTable?
+    public var spans: [SpanRecord]
+    /// nil when the statistics came from a separate pass 2 (`--two-pass`, several spans, forced start, drop).
+    public var fusedPass: FusedPass?
+    /// The output checkpoint; nil for a dry run (plan only).
+    public var output: String?
+    /// The plan file written (`--save-plan`), if any.
+    public var plan: String?
+    public var outputLayers: Int
+    public var outputFiles: [FileRecord]
+    /// Seconds per phase (load, distances, statistics, solve, write, total).
+    public var timings: [String: Double]
+    /// Peak resident memory of the process (bytes), from getrusage.
+    public var peakMemoryBytes: Int
+
+    /// Pretty JSON with sorted keys; non-finite numbers are written as strings ("nan", "inf").
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// Peak resident set size of this process so far, in bytes (Linux `ru_maxrss` is in KiB).
+    public static func peakMemoryBytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+}

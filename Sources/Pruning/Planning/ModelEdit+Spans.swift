@@ -1,0 +1,40 @@
+import Llama
+
+extension ModelEdit {
+    /// The edit that removes `spans` of whole blocks together from a model of `numLayers` layers (old layer k, kept,
+    /// becomes `k − (removed layers below k)` when written), folding `transforms[k]` (T: [D, D] Float64) into
+    /// kept layer k's down_proj. Spans must lie in 1...numLayers−1 (layer 0 stays), must not overlap, and leave at
+    /// least two layers.
+    public static func removing(spans: [Span], numLayers: Int, transforms: [Int: [Double]] = [:]) throws -> ModelEdit {
+        let sorted = spans.sorted { $0.start < $1.start }
+        for s in sorted {
+            guard s.count >= 1, s.start >= 1, s.end <= numLayers else {
+                throw PruningError.spanOutOfRange(start: s.start, n: s.count, numLayers: numLayers)
+            }
+        }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.start < a.end {
+            throw PruningError.shapeMismatch(what: "spans", expected: "non-overlapping spans", actual: "\(a) overlaps \(b)")
+        }
+        let removed = sorted.reduce(0) { $0 + $1.count }
+        guard numLayers - removed >= 2 else { throw PruningError.spanTooLong(n: removed, numLayers: numLayers) }
+        var edit = ModelEdit.identity(layerCount: numLayers)
+        for s in sorted { for k in s.layers { edit.layers[k] = .dropped } }
+        for (k, t) in transforms {
+            guard edit.layers.indices.contains(k), !edit.layers[k].isDropped else {
+                throw PruningError.shapeMismatch(what: "transform target", expected: "a kept layer", actual: "layer \(k)")
+            }
+            edit.layers[k].transform = t
+        }
+        return edit
+    }
+
+    /// The removed layers grouped into maximal runs of consecutive layers, ascending.
+    public var droppedRuns: [Span] {
+        var runs: [Span] = []
+        for k in droppedLayers {
+            if let last = runs.last, last.end == k { runs[runs.count - 1] = Span(start: last.start, count: last.count + 1) }
+            else { runs.append(Span(start: k, count: 1)) }
+        }
+        return runs
+    }
+}
