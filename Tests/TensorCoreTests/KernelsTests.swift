@@ -55,6 +55,23 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    /// O = P·V for one query position on awkward shapes (rows = heads per group, count = keys, width = head_dim,
+    /// a value stride wider than the width as in [T, KV·hd]).
+    func testWeightedRowSumEveryPath() {
+        for path in KernelPath.supported {
+            for (rows, count, width, extra) in [(1, 1, 1, 0), (3, 17, 7, 5), (2, 65, 64, 128), (7, 129, 33, 0), (1, 300, 80, 80)] {
+                let ldv = width + extra
+                let p = randomFloats(rows * count, seed: UInt64(count), range: 0...1)
+                let v = randomFloats(count * ldv, seed: UInt64(width))
+                var out = [Float](repeating: .nan, count: rows * width), ref = out
+                Kernels.weightedRowSum(rows: rows, count: count, width: width, weights: p, values: v, ldv: ldv, out: &out, path: path)
+                ReferenceKernels.weightedRowSum(rows: rows, count: count, width: width, weights: p, values: v, ldv: ldv, out: &ref)
+                // Both sum over s in index order; FMA (one rounding) vs multiply-add (two) differ by rounding only.
+                XCTAssertLessThan(relativeError(out, ref.map(Double.init)), 1e-6, "\(path) \(rows)x\(count)x\(width)")
+            }
+        }
+    }
+
     func testSiluExtremesStayFinite() {
         for path in KernelPath.supported {
             let g: [Float] = [-1000, -100, -88, -20, -1e-30, 0, 1e-30, 20, 88, 100, 1000, 3e38]
