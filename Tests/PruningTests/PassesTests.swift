@@ -42,7 +42,7 @@ final class PassesTests: XCTestCase {
                 states[5] = normed
             }
             // Batches of 2 samples (rows 14) exercise the batching.
-            let table = try DistanceProfiler.profile(model: model, calibration: cal, maxN: 4, tokens: .last,
+            let table = try DistanceScorer.profile(model: model, calibration: cal, maxN: 4, tokens: .last,
                                                      finalNormQuirk: quirk,
                                                      batches: CalibrationBatches(samples: cal.samples, seqLen: t, targetRows: 14))
             for n in 1...4 {
@@ -68,7 +68,7 @@ final class PassesTests: XCTestCase {
         let rec = Recorder()
         try model.forward(CalibrationBatches.batch(cal, 0..<cal.samples), observer: rec)
         let spans = [Span(start: 1, count: 2), Span(start: 4, count: 2)]
-        let stats = try StatisticsCollector.collect(model: model, calibration: cal, spans: spans,
+        let stats = try SpanStatisticsObserver.collect(model: model, calibration: cal, spans: spans,
                                                     batches: CalibrationBatches(samples: cal.samples, seqLen: cal.seqLen, targetRows: 20))
         let d = Self.geometry.hiddenSize, r = cal.samples * cal.seqLen
         for (j, span) in spans.enumerated() {
@@ -99,7 +99,7 @@ final class PassesTests: XCTestCase {
         let model = try LlamaModel(source: weights, residency: .cached)
         let cal = try calibration(samples: 6, seqLen: 8)
         let span = Span(start: 2, count: 2)
-        let stats = try StatisticsCollector.collect(model: model, calibration: cal, spans: [span])
+        let stats = try SpanStatisticsObserver.collect(model: model, calibration: cal, spans: [span])
         let fit = try TransformSolver.solve(stats[0], ridge: 0, layer: span.keptLayer)
         XCTAssertLessThan(relativeError(fit.matrix, LinearTransform.identity(width: 16)), 1e-4)
         XCTAssertLessThan(fit.relativeResidual, 1e-4)
@@ -113,11 +113,11 @@ final class PassesTests: XCTestCase {
         weights.layers[3].up = weights.layers[3].up.map { $0 * 1e10 }
         let model = try LlamaModel(source: weights, residency: .cached)
         let cal = try calibration()
-        XCTAssertThrowsError(try DistanceProfiler.profile(model: model, calibration: cal, maxN: 2, tokens: .last)) {
+        XCTAssertThrowsError(try DistanceScorer.profile(model: model, calibration: cal, maxN: 2, tokens: .last)) {
             guard case .nonFinite(_, let layer)? = $0 as? PruningError else { return XCTFail("\($0)") }
             XCTAssertEqual(layer, 3)
         }
-        XCTAssertThrowsError(try StatisticsCollector.collect(model: model, calibration: cal, spans: [Span(start: 4, count: 1)])) {
+        XCTAssertThrowsError(try SpanStatisticsObserver.collect(model: model, calibration: cal, spans: [Span(start: 4, count: 1)])) {
             guard case .nonFinite(_, let layer)? = $0 as? PruningError else { return XCTFail("\($0)") }
             XCTAssertEqual(layer, 3)
             XCTAssertTrue("\($0)".contains("layer 3"))

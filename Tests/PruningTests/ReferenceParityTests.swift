@@ -39,9 +39,9 @@ final class ReferenceParityTests: XCTestCase {
     /// distance tables, one per distinct set of spans for the statistics.
     func testDistancesSpansAndTransformsMatchReference() throws {
         let (model, cal, golden) = try load()
-        let modes = [DistanceProfiler.Mode(tokens: .last), .init(tokens: .all), .init(tokens: .last, finalNormQuirk: true),
+        let modes = [DistanceScorer.Mode(tokens: .last), .init(tokens: .all), .init(tokens: .last, finalNormQuirk: true),
                      .init(tokens: .all, finalNormQuirk: true)]
-        let tables = try DistanceProfiler.profile(model: model, calibration: cal, maxN: 6, modes: modes)
+        let tables = try DistanceScorer.profile(model: model, calibration: cal, maxN: 6, modes: modes)
         for (table, want) in zip(tables, [golden.distances_last, golden.distances_all, golden.distances_last_quirk,
                                           golden.distances_all_quirk]) {
             XCTAssertEqual(table.rows.count, want.count)
@@ -70,7 +70,7 @@ final class ReferenceParityTests: XCTestCase {
         for quirk in [false, true] {
             let group = cases.filter { $0.quirk == quirk }
             let spans = group.flatMap(\.spans)
-            let stats = try StatisticsCollector.collect(model: model, calibration: cal, spans: spans, finalNormQuirk: quirk)
+            let stats = try SpanStatisticsObserver.collect(model: model, calibration: cal, spans: spans, finalNormQuirk: quirk)
             var k = 0
             for c in group {
                 for j in c.spans.indices {

@@ -35,7 +35,7 @@ enum DistancesCommand {
                                                  seqLen: calibration.seqLen)
             let progress = CalibrationOptions.progress(context)
             let step = progress.begin("distances", CalibrationBatches(samples: set.samples, seqLen: set.seqLen).ranges.count * layers, "layers")
-            let table = try DistanceProfiler.profile(model: pruner.model, calibration: set, maxN: maxN, tokens: tokens,
+            let table = try DistanceScorer.profile(model: pruner.model, calibration: set, maxN: maxN, tokens: tokens,
                                                      finalNormQuirk: args.flag("final-norm-quirk"), progress: step)
             progress.end()
             if let svg = args.string("svg") {

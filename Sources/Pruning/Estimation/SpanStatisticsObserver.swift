@@ -9,7 +9,7 @@ import TensorCore
 /// batches) and `observe(_:keep:)` (as a window ends) drop candidates (`CandidateScreen`), freeing their statistics.
 /// Quirk choice: the target at the model's last block is the raw L_{L−1}, or RMSNorm_final(L_{L−1}) when
 /// `finalNorm` is given (the reference's HF indexing).
-public final class SpanStatisticsObserver {
+public final class SpanStatisticsObserver: CalibrationObserver {
     public let spans: [Span]
     /// Statistics of each span; nil once the span was dropped by `stopFitting`.
     public private(set) var fitted: [LeastSquaresAccumulator?]
@@ -105,6 +105,26 @@ public final class SpanStatisticsObserver {
             }
             release(j)
         }
+    }
+
+    public func observe(_ states: LayerStates, firstSample: Int) throws { observe(states) }
+
+    /// Every row of the blocks a fitted span reads.
+    public func needsAllRows(ofLayer layer: Int) -> Bool { readsLayer(layer) }
+
+    /// Pass 2: the statistics of `spans` (X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} over every token row), streaming the
+    /// calibration set to the end of the last span. All spans are fitted on the original model's activations in
+    /// this one pass (a later span is not refitted on the model with the earlier spans already replaced).
+    public static func collect(model: LlamaModel, calibration: CalibrationSet, spans: [Span], finalNormQuirk: Bool = false,
+                               batches: CalibrationBatches? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> [LeastSquaresAccumulator] {
+        guard !spans.isEmpty else { return [] }
+        let g = model.geometry
+        let collector = SpanStatisticsObserver(spans: spans, numLayers: g.layerCount, width: g.hiddenSize,
+                                               finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+        try CalibrationRun(model: model, calibration: calibration, batches: batches)
+            .run(through: collector.lastLayer, observers: [collector], progress: progress)
+        try collector.checkFinite()
+        return collector.stats
     }
 
     /// Throws `PruningError.nonFinite` naming the kept layer of the first fitted span whose statistics are not finite.

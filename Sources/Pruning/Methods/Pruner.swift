@@ -6,15 +6,15 @@ import TensorCore
 /// The whole ReplaceMe prune, end to end, on a checkpoint directory:
 ///
 /// 1. checks the output location and the sizes (nothing is computed or written for a bad request);
-/// 2. pass 1 (`DistanceProfiler`): distances for windows of n = layersToRemove / K, then `SpanSelector`
+/// 2. pass 1 (`CalibrationRun` feeding `DistanceScorer`): distances for windows of n = layersToRemove / K, then `SpanSelector`
 ///    (skipped when the start is forced);
-/// 3. pass 2 (`StatisticsCollector`) up to the last removed layer, then `TransformSolver` per span
+/// 3. pass 2 (`SpanStatisticsObserver.collect`) up to the last removed layer, then `TransformSolver` per span
 ///    (skipped for `--method drop`).
 ///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
 ///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
 ///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
 ///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
-///    `CandidateScreen` stops fitting the candidates that can no longer win, as each window ends (against the
+///    `ScreenedCandidates` (with `CandidateScreen`) stops fitting the candidates that can no longer win, as each window ends (against the
 ///    windows ended so far) and after each batch; should a dropped candidate win in the end, pass 2 runs for it,
 ///    so results never change.
 /// 4. the plan (`ModelEdit.removing`: the spans dropped, each T on its kept layer), saved when asked
@@ -181,7 +181,7 @@ public final class Pruner {
     /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
     /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
-                             _ progress: Progress, _ timed: (String, () throws -> [DistanceTable]) throws -> [DistanceTable])
+                             _ progress: Progress, _ timed: (String, () throws -> DistanceTable) throws -> DistanceTable)
         throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
         if let forced = options.forcedStart {
@@ -189,51 +189,28 @@ public final class Pruner {
         }
         let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
             && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
-        let candidates = fused ? SpanStatisticsObserver(
-            spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
-            width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
-            : nil
-        // After each batch: stop fitting the candidates the paired test rules out (rows of the table are start − 1).
-        let screen = candidateScreen
-        var fittedPerBatch: [Int] = []
-        let afterBatch: ([DistanceAccumulator]) -> Void = { accumulators in
-            guard let c = candidates else { return }
-            fittedPerBatch.append(c.alive.filter { $0 }.count)
-            let perSample = accumulators[0].sampleDistances()
-            c.stopFitting(keep: screen(c.spans.map { perSample[$0.start - 1] }, c.alive))
-        }
-        let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", batches.ranges.count * L, "layers")
+        // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
+        let scorer = try DistanceScorer(model: model, maxN: n,
+                                        modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
+                                        perSampleN: fused ? n : nil)
+        let screened = fused ? ScreenedCandidates(
+            fit: SpanStatisticsObserver(
+                spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
+                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil),
+            distances: scorer.accumulators[0], numLayers: L, screen: candidateScreen) : nil
+        let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
+        let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", run.steps(through: L - 1), "layers")
         let table = try timed(fused ? "distances+statistics" : "distances") {
-            try DistanceProfiler.profile(model: model, calibration: calibration, maxN: n,
-                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
-                                         batches: batches,
-                                         alsoObserve: candidates.map { c in { s, accumulators in
-                                             c.observe(s) { j in Self.stillInTheRunning(j, c, accumulators[0], screen) }
-                                         } },
-                                         alsoObserveNeedsLastLayer: candidates.map { c in { c.readsLayer(L - 1) } },
-                                         perSampleN: fused ? n : nil, afterBatch: afterBatch, progress: step)
-        }[0]
+            try run.run(through: L - 1, observers: [scorer] + (screened.map { [$0] } ?? []), progress: step)
+            return try scorer.tables()[0]
+        }
         progress.end()
         let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
-        if let c = candidates {
+        if let c = screened?.fit {
             for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
-        let record = candidates.map { PruneReport.FusedPass(candidates: $0.spans.count, fittedPerBatch: fittedPerBatch, secondPass: false) }
-        return (spans, table, candidates, record)
-    }
-
-    /// Whether candidate j, whose window has just ended in the current batch, can still win: judged against the
-    /// windows that have ended so far (those whose per-sample distances include this batch), the others waiting
-    /// for the end of the batch.
-    static func stillInTheRunning(_ j: Int, _ c: SpanStatisticsObserver, _ distances: DistanceAccumulator,
-                                  _ screen: ([[Double]], [Bool]) -> [Bool]) -> Bool {
-        let perSample = distances.sampleDistances()
-        let rows = c.spans.map { perSample[$0.start - 1] }
-        let complete = rows.map(\.count).max() ?? 0
-        let comparable = c.spans.indices.filter { rows[$0].count == complete }
-        guard let me = comparable.firstIndex(of: j) else { return true }
-        let alive = c.alive
-        return screen(comparable.map { rows[$0] }, comparable.map { alive[$0] })[me]
+        let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: false) }
+        return (spans, table, screened?.fit, record)
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
@@ -242,8 +219,8 @@ public final class Pruner {
         let last = spans.map(\.lastRemoved).max()!
         let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
         defer { progress.end() }
-        return try StatisticsCollector.collect(model: model, calibration: calibration, spans: spans,
-                                               finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+        return try SpanStatisticsObserver.collect(model: model, calibration: calibration, spans: spans,
+                                                  finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
     }
 
     /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file, atomically (a temporary
