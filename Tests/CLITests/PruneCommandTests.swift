@@ -44,7 +44,8 @@ final class PruneCommandTests: XCTestCase {
         for (args, message) in [
             (["--output", out], "give exactly one of '--layers N' and '--ratio R'"),
             (["--output", out, "--layers", "2", "--ratio", "0.5"], "give exactly one of"),
-            (["--layers", "2"], "missing option '--output DIR'"),
+            (["--layers", "2"], "missing option '--output DIR' (or '--dry-run')"),
+            (["--output", out, "--layers", "2", "--dry-run"], "'--dry-run' writes no checkpoint; drop '--output'"),
             (["--output", out, "--layers", "2", "--spans", "2", "--start", "3"], "cannot be combined"),
             (["--output", out, "--ratio", "0.01"], "removes no layer"),
             (["--output", out, "--layers", "3", "--spans", "2"], "not a multiple of --spans 2"),
@@ -102,5 +103,59 @@ final class PruneCommandTests: XCTestCase {
         XCTAssertEqual((object?["table"] as? [String: Any])?["tokens"] as? String, "all")
         let bad = OutputCapture.run(["distances", Self.model, "--max-n", "7"] + Self.smallCalibration)
         XCTAssertEqual(bad.code, 64)
+    }
+
+    /// `distances --svg` into a missing directory fails at once (before the pass), naming the path.
+    func testDistancesSVGIntoMissingDirectoryFailsBeforeWork() throws {
+        let svg = try scratch().appendingPathComponent("nowhere/d.svg")
+        let r = OutputCapture.run(["distances", Self.model, "--max-n", "2", "--svg", svg.path] + Self.smallCalibration)
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.stderr.contains("its directory \(svg.deletingLastPathComponent().path) does not exist"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("distances ["), "no pass ran: \(r.stderr)")
+        XCTAssertEqual(r.stdout, "")
+    }
+
+    /// prune --dry-run --save-plan, then perplexity --plan and apply: the plan evaluated on the dense checkpoint
+    /// scores what the applied checkpoint scores, and apply writes the bytes prune writes.
+    func testDryRunPlanPerplexityAndApply() throws {
+        let dir = try scratch()
+        // The 8-layer fixture with the byte-level tokenizer of the Llama fixtures (both have 256 ids), to score text.
+        let model = dir.appendingPathComponent("model").path
+        try FileManager.default.copyItem(atPath: Self.model, toPath: model)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: PerplexityCommandTests.model).appendingPathComponent("tokenizer.json").path,
+                                         toPath: model + "/tokenizer.json")
+        let plan = dir.appendingPathComponent("plan.json")
+        let dry = OutputCapture.run(["prune", model, "--layers", "2", "--dry-run", "--save-plan", plan.path] + Self.calibration)
+        XCTAssertEqual(dry.code, 0, dry.stderr)
+        XCTAssertTrue(dry.stdout.contains("no checkpoint written (--dry-run)"), dry.stdout)
+        XCTAssertTrue(dry.stdout.contains("plan: \(plan.path)"), dry.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted(), ["model", "plan.json", "plan.transforms.safetensors"])
+
+        let applied = dir.appendingPathComponent("applied")
+        let apply = OutputCapture.run(["apply", model, "--plan", plan.path, "--output", applied.path])
+        XCTAssertEqual(apply.code, 0, apply.stderr)
+        XCTAssertTrue(apply.stdout.contains("dropped layers 6, 7; transforms folded into layers 5"), apply.stdout)
+        let pruned = dir.appendingPathComponent("pruned")
+        XCTAssertEqual(OutputCapture.run(["prune", model, "--layers", "2", "--output", pruned.path] + Self.calibration).code, 0)
+        for f in ["model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors", "config.json"] {
+            XCTAssertEqual(try Data(contentsOf: applied.appendingPathComponent(f)), try Data(contentsOf: pruned.appendingPathComponent(f)), f)
+        }
+        let jsonl = dir.appendingPathComponent("eval.jsonl")
+        try Data(#"{"text": "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz 0123456789 the quick brown fox"}"#.utf8).write(to: jsonl)
+        func perplexity(_ args: [String]) throws -> Double {
+            let r = OutputCapture.run(["perplexity"] + args + ["--jsonl", jsonl.path, "--seq-len", "16", "--json"])
+            XCTAssertEqual(r.code, 0, r.stderr)
+            return try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["perplexity"] as? Double)
+        }
+        let viaPlan = try perplexity([model, "--plan", plan.path])
+        XCTAssertEqual(viaPlan, try perplexity([applied.path]), accuracy: 1e-9 * viaPlan)
+        XCTAssertNotEqual(viaPlan, try perplexity([model]))
+
+        let bad = OutputCapture.run(["apply", model, "--plan", dir.appendingPathComponent("none.json").path,
+                                     "--output", dir.appendingPathComponent("x").path])
+        XCTAssertEqual(bad.code, 1)
+        XCTAssertTrue(bad.stderr.contains("none.json': (file): does not exist"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path))
+        XCTAssertEqual(OutputCapture.run(["apply", model, "--output", applied.path]).code, 64)
     }
 }

@@ -19,7 +19,7 @@ enum DistancesCommand {
         options: [
             .value("max-n", "N", "Longest span length in the table.", default: "layers - 2"),
             .value("format", "F", "Output format: text, csv or json.", default: "text"),
-            .value("svg", "FILE", "Also write the table as an SVG heat map."),
+            .value("svg", "FILE", "Also write the table as an SVG heat map (replaced if it exists; its directory must exist)."),
         ] + CalibrationOptions.options + [
             .value("distance-tokens", "WHICH", "Positions averaged: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
@@ -28,24 +28,28 @@ enum DistancesCommand {
             let format = try args.choice("format", ["text", "csv", "json"]) ?? "text"
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
+            let svgURL = args.string("svg").map { URL(fileURLWithPath: $0) }
+            if let svgURL { try Pruner.checkSideFile(svgURL, force: true) }   // before any work
             let pruner = try Pruner(checkpointDirectory: URL(fileURLWithPath: args.positional(0)!))
             let layers = pruner.numLayers
             let maxN = try args.int("max-n", in: 1...max(1, layers - 2)) ?? (layers - 2)
             let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
                                                  seqLen: calibration.seqLen)
-            let progress = CalibrationOptions.progress(context)
-            let step = progress.begin("distances", CalibrationBatches(samples: set.samples, seqLen: set.seqLen).ranges.count * layers, "layers")
-            let table = try DistanceScorer.profile(model: pruner.model, calibration: set, maxN: maxN, tokens: tokens,
-                                                     finalNormQuirk: args.flag("final-norm-quirk"), progress: step)
-            progress.end()
-            if let svg = args.string("svg") {
-                try Data(table.svg(title: "Angular distance: \(pruner.inputDirectory.lastPathComponent)").utf8)
-                    .write(to: URL(fileURLWithPath: svg))
-            }
+            let scorer = try DistanceScorer(model: pruner.model, maxN: maxN,
+                                            modes: [.init(tokens: tokens, finalNormQuirk: args.flag("final-norm-quirk"))])
+            let run = CalibrationRun(model: pruner.model, calibration: set)
+            let bar = context.progress("distances", total: run.steps(through: layers - 1), unit: "layers")
+            try run.run(through: layers - 1, observers: [scorer], progress: { done, _ in bar.update(done) })
+            bar.finish()
+            let table = try scorer.tables()[0]
             switch format {
             case "csv": context.writeOut(table.csv())
             case "json": context.writeOut(String(decoding: try table.json(), as: UTF8.self) + "\n")
             default: context.writeOut(table.textTable())
+            }
+            if let svgURL {
+                try Pruner.writeSideFile(Data(table.svg(title: "Angular distance: \(pruner.inputDirectory.lastPathComponent)").utf8),
+                                         to: svgURL)
             }
             return 0
         })
