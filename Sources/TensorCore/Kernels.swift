@@ -84,6 +84,11 @@ public enum Kernels {
         }
     }
 
+    /// Σ a[i]·b[i] over [count] Float32 values (vector lanes, Float32 accumulation), single-threaded.
+    public static func dot(count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, path: KernelPath = .active) -> Float {
+        path.kernels.dot(count, a, b)
+    }
+
     /// `out[j, :] = Σ_s weights[j, s]·values[s, :]` (O = P·V of attention for one query position), single-threaded.
     /// weights: [rows, count]; values: [count, width] with row stride ldv ≥ width; out: [rows, width].
     public static func weightedRowSum(rows: Int, count: Int, width: Int, weights: UnsafePointer<Float>,

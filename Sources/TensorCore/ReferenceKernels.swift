@@ -164,6 +164,27 @@ public enum ReferenceKernels {
         }
     }
 
+    /// tr(Tᵀ·G·T) − 2·tr(Tᵀ·C) + zz by plain loops (twin of `GramResidual.squared`). T, C: [N, M]; G: [N, N].
+    public static func gramResidual(t: [Double], g: [Double], c: [Double], targetEnergy zz: Double, n: Int, m: Int) -> Double {
+        var quad = 0.0, lin = 0.0
+        for i in 0..<n {
+            for j in 0..<m {
+                var gt = 0.0
+                for k in 0..<n { gt += g[i * n + k] * t[k * m + j] }
+                quad += t[i * m + j] * gt
+                lin += t[i * m + j] * c[i * m + j]
+            }
+        }
+        return quad - 2 * lin + zz
+    }
+
+    /// Σ a[i]·b[i] in index order, Float64 accumulation (twin of `Kernels.dot`).
+    public static func dot(count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) -> Double {
+        var s = 0.0
+        for i in 0..<count { s += Double(a[i]) * Double(b[i]) }
+        return s
+    }
+
     /// out[i] = x[i] + y[i].
     public static func sum(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         for i in 0..<count { out[i] = x[i] + y[i] }

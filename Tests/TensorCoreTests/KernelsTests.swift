@@ -72,6 +72,18 @@ final class KernelsTests: XCTestCase {
         }
     }
 
+    func testDotEveryPath() {
+        for path in KernelPath.supported {
+            for n in sizes + [576, 4099] {
+                let a = randomFloats(n, seed: UInt64(n)), b = randomFloats(n, seed: UInt64(n + 1))
+                let fast = Double(Kernels.dot(count: n, a: a, b: b, path: path))
+                let slow = ReferenceKernels.dot(count: n, a: a, b: b)
+                let scale = zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+                XCTAssertEqual(fast, slow, accuracy: 1e-6 * max(scale, 1), "\(path) n=\(n)")
+            }
+        }
+    }
+
     func testSiluExtremesStayFinite() {
         for path in KernelPath.supported {
             let g: [Float] = [-1000, -100, -88, -20, -1e-30, 0, 1e-30, 20, 88, 100, 1000, 3e38]

@@ -92,4 +92,32 @@ final class WeightFoldTests: XCTestCase {
         XCTAssertEqual(HalfConversion.bf16Bits(Double.infinity), 0x7F80)
         XCTAssertTrue(HalfConversion.bf16Bits(Double.nan) & 0x7FC0 == 0x7FC0)
     }
+
+    /// The residual from statistics against its plain twin, on awkward shapes and every path, and against the
+    /// residual of explicit rows.
+    func testGramResidualMatchesReferenceAndRows() {
+        for path in KernelPath.supported {
+            for (rows, n, m) in [(5, 1, 1), (40, 7, 3), (90, 33, 33), (300, 65, 17)] {
+                let x = randomFloats(rows * n, seed: UInt64(rows + n)).map(Double.init)
+                let z = randomFloats(rows * m, seed: UInt64(rows + m + 1)).map(Double.init)
+                let t = randomFloats(n * m, seed: UInt64(n * m + 2)).map(Double.init)
+                var g = [Double](repeating: 0, count: n * n), c = [Double](repeating: 0, count: n * m), zz = 0.0
+                var direct = 0.0
+                for r in 0..<rows {
+                    for i in 0..<n { for k in 0..<n { g[i * n + k] += x[r * n + i] * x[r * n + k] } }
+                    for i in 0..<n { for j in 0..<m { c[i * m + j] += x[r * n + i] * z[r * m + j] } }
+                    for j in 0..<m {
+                        zz += z[r * m + j] * z[r * m + j]
+                        var xt = 0.0
+                        for k in 0..<n { xt += x[r * n + k] * t[k * m + j] }
+                        direct += (xt - z[r * m + j]) * (xt - z[r * m + j])
+                    }
+                }
+                let fast = GramResidual.squared(t: t, g: g, c: c, targetEnergy: zz, n: n, m: m, path: path)
+                let slow = ReferenceKernels.gramResidual(t: t, g: g, c: c, targetEnergy: zz, n: n, m: m)
+                XCTAssertEqual(fast, slow, accuracy: 1e-10 * max(1, abs(slow)), "\(path) \(rows)x\(n)x\(m)")
+                XCTAssertEqual(fast, direct, accuracy: 1e-9 * max(1, abs(direct)), "\(path) \(rows)x\(n)x\(m) rows")
+            }
+        }
+    }
 }

@@ -36,29 +36,11 @@ public enum TransformSolver {
 
     /// tr(Tᵀ·G·T) − 2·tr(Tᵀ·C) + ‖Z‖²: the squared residual of T on the accumulated rows.
     static func squaredResidual(t: [Double], stats: LeastSquaresAccumulator) -> Double {
-        let d = stats.width
-        let g = stats.gram, c = stats.cross
-        var gt = [Double](repeating: 0, count: d * d)   // gt: [D, D] = G·T
-        for i in 0..<d {
-            for k in 0..<d {
-                let gik = g[i * d + k]
-                if gik == 0 { continue }
-                for j in 0..<d { gt[i * d + j] += gik * t[k * d + j] }
-            }
-        }
-        var quad = 0.0, lin = 0.0
-        for i in 0..<(d * d) {
-            quad += t[i] * gt[i]
-            lin += t[i] * c[i]
-        }
-        return quad - 2 * lin + stats.targetEnergy
+        GramResidual.squared(t: t, g: stats.gram, c: stats.cross, targetEnergy: stats.targetEnergy, n: stats.width, m: stats.width)
     }
 
     /// tr G − 2·tr C + ‖Z‖²: the squared residual of T = I (dropping the span).
     static func identitySquaredResidual(stats: LeastSquaresAccumulator) -> Double {
-        let d = stats.width
-        var trG = 0.0, trC = 0.0
-        for i in 0..<d { trG += stats.gram[i * d + i]; trC += stats.cross[i * d + i] }
-        return trG - 2 * trC + stats.targetEnergy
+        GramResidual.squaredIdentity(g: stats.gram, c: stats.cross, targetEnergy: stats.targetEnergy, n: stats.width)
     }
 }

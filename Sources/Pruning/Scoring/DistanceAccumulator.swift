@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Streams block outputs and accumulates the sums behind a `DistanceTable`, without holding all activations.
 ///
@@ -60,9 +61,7 @@ public final class DistanceAccumulator {
                 let a = layer - n   // window start s = a + 1
                 for (i, _) in sampleRows.enumerated() {
                     guard let u = lastUnit[a][firstSample + i], let v = lastUnit[layer][firstSample + i] else { continue }
-                    var dot = 0.0
-                    for j in 0..<d { dot += u[j] * v[j] }
-                    let angle = Self.angular(dot)
+                    let angle = Self.angular(UnitVectors.dot64(u, v))
                     sums[n - 1][a] += angle
                     counts[n - 1][a] += 1
                     if n == perSampleN { perSample[a][firstSample + i] = angle }
@@ -76,7 +75,10 @@ public final class DistanceAccumulator {
             let rows = sampleRows.map(\.upperBound).max() ?? 0
             var unit = [Float](repeating: 0, count: rows * d)   // unit: [R, D]
             for r in sampleRows {
-                for t in r { try unitRow32(states + t * d, into: &unit, at: t * d, layer: layer) }
+                for t in r {
+                    let ok = unit.withUnsafeMutableBufferPointer { UnitVectors.unit32(states + t * d, count: d, into: $0.baseAddress! + t * d) }
+                    if !ok { throw Self.noDirection(states + t * d, d, layer: layer) }
+                }
             }
             let nRows = sampleRows.reduce(0) { $0 + $1.count }
             if layer == 0 {
@@ -93,7 +95,7 @@ public final class DistanceAccumulator {
                             for (i, r) in sampleRows.enumerated() where !r.isEmpty {
                                 var sample = 0.0
                                 for t in r {
-                                    sample += Self.angular(Double(Self.dot32(ub.baseAddress! + t * d, vb.baseAddress! + t * d, d)))
+                                    sample += Self.angular(Double(Kernels.dot(count: d, a: ub.baseAddress! + t * d, b: vb.baseAddress! + t * d)))
                                 }
                                 total += sample
                                 if n == perSampleN { perSample[a][firstSample + i] = sample / Double(r.count) }
@@ -139,40 +141,14 @@ public final class DistanceAccumulator {
     static func angular(_ c: Double) -> Double { acos(min(1, max(-1, c))) / Double.pi }
 
     private func unitVector64(_ row: UnsafePointer<Float>, layer: Int) throws -> [Double] {
-        var v = [Double](repeating: 0, count: width)
-        var ss = 0.0
-        for j in 0..<width { v[j] = Double(row[j]); ss += v[j] * v[j] }
-        let norm = ss.squareRoot()
-        guard norm.isFinite, norm > 0 else {
-            throw PruningError.nonFinite(statistic: "hidden-state norm (\(norm)) for the distance", layer: layer)
-        }
-        for j in 0..<width { v[j] /= norm }
+        guard let v = UnitVectors.unit64(row, count: width) else { throw Self.noDirection(row, width, layer: layer) }
         return v
     }
 
-    private func unitRow32(_ row: UnsafePointer<Float>, into out: inout [Float], at offset: Int, layer: Int) throws {
+    /// The error for a hidden state with zero or non-finite norm.
+    static func noDirection(_ row: UnsafePointer<Float>, _ d: Int, layer: Int) -> PruningError {
         var ss = 0.0
-        for j in 0..<width { ss += Double(row[j]) * Double(row[j]) }
-        let norm = ss.squareRoot()
-        guard norm.isFinite, norm > 0 else {
-            throw PruningError.nonFinite(statistic: "hidden-state norm (\(norm)) for the distance", layer: layer)
-        }
-        let inv = 1 / norm
-        for j in 0..<width { out[offset + j] = Float(Double(row[j]) * inv) }
-    }
-
-    /// Σ a[i]·b[i] over n Float32 values, 8 lanes at a time.
-    static func dot32(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>()
-        var i = 0
-        while i + 8 <= n {
-            let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc += x * y
-            i += 8
-        }
-        var s = acc.sum()
-        while i < n { s += a[i] * b[i]; i += 1 }
-        return s
+        for j in 0..<d { ss += Double(row[j]) * Double(row[j]) }
+        return .nonFinite(statistic: "hidden-state norm (\(ss.squareRoot())) for the distance", layer: layer)
     }
 }

@@ -121,4 +121,24 @@ extension KernelCore {
             }
         }
     }
+
+    /// Σ a[i]·b[i] over [count] Float32 values, in vector lanes (two accumulators), then the tail.
+    @inline(never)
+    package static func dot(count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>) -> Float {
+        let w = FloatVector.scalarCount
+        var s0 = FloatVector(), s1 = FloatVector()
+        var i = 0
+        while i + 2 * w <= count {
+            s0 = fmadd(s0, VectorMath.load(a + i), VectorMath.load(b + i))
+            s1 = fmadd(s1, VectorMath.load(a + i + w), VectorMath.load(b + i + w))
+            i += 2 * w
+        }
+        if i + w <= count {
+            s0 = fmadd(s0, VectorMath.load(a + i), VectorMath.load(b + i))
+            i += w
+        }
+        var total = (s0 + s1).sum()
+        while i < count { total += a[i] * b[i]; i += 1 }
+        return total
+    }
 }
