@@ -40,10 +40,6 @@ struct KernelTable: Sendable {
                                    _ values: UnsafePointer<Float>, _ ldv: Int, _ out: UnsafeMutablePointer<Float>) -> Void
     let sum: @Sendable (_ count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
                         _ out: UnsafeMutablePointer<Float>) -> Void
-    let attentionTile: @Sendable (_ t0: Int, _ rows: Int, _ head: Int, _ kvHead: Int, _ headDim: Int,
-                                  _ q: UnsafePointer<Float>, _ qStride: Int, _ k: UnsafePointer<Float>,
-                                  _ v: UnsafePointer<Float>, _ kvStride: Int, _ out: UnsafeMutablePointer<Float>,
-                                  _ scale: Float) -> Void
     let rowMax: @Sendable (_ count: Int, _ x: UnsafePointer<Float>) -> Float
     let sumExp: @Sendable (_ count: Int, _ x: UnsafePointer<Float>, _ shift: Float) -> Float
     let causalSoftmax: @Sendable (_ rows: Int, _ count: Int, _ firstValid: Int, _ scale: Float,
@@ -58,7 +54,7 @@ struct KernelTable: Sendable {
         dgemm: TensorCore.KernelCore.dgemm, gramXtY: TensorCore.KernelCore.gramXtY,
         floatLanes: TensorCore.KernelCore.floatLanes,
         rmsNorm: TensorCore.KernelCore.rmsNorm, rope: TensorCore.KernelCore.rope, siluGate: TensorCore.KernelCore.siluGate,
-        add: TensorCore.KernelCore.add, dot: TensorCore.KernelCore.dot, weightedRowSum: TensorCore.KernelCore.weightedRowSum, sum: TensorCore.KernelCore.sum, attentionTile: TensorCore.KernelCore.attentionTile,
+        add: TensorCore.KernelCore.add, dot: TensorCore.KernelCore.dot, weightedRowSum: TensorCore.KernelCore.weightedRowSum, sum: TensorCore.KernelCore.sum,
         rowMax: TensorCore.KernelCore.rowMax, sumExp: TensorCore.KernelCore.sumExp,
         causalSoftmax: TensorCore.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCore.KernelCore.bf16ToFloat, f16ToFloat: TensorCore.KernelCore.f16ToFloat,
@@ -70,7 +66,7 @@ struct KernelTable: Sendable {
         dgemm: TensorCoreAVX2.KernelCore.dgemm, gramXtY: TensorCoreAVX2.KernelCore.gramXtY,
         floatLanes: TensorCoreAVX2.KernelCore.floatLanes,
         rmsNorm: TensorCoreAVX2.KernelCore.rmsNorm, rope: TensorCoreAVX2.KernelCore.rope, siluGate: TensorCoreAVX2.KernelCore.siluGate,
-        add: TensorCoreAVX2.KernelCore.add, dot: TensorCoreAVX2.KernelCore.dot, weightedRowSum: TensorCoreAVX2.KernelCore.weightedRowSum, sum: TensorCoreAVX2.KernelCore.sum, attentionTile: TensorCoreAVX2.KernelCore.attentionTile,
+        add: TensorCoreAVX2.KernelCore.add, dot: TensorCoreAVX2.KernelCore.dot, weightedRowSum: TensorCoreAVX2.KernelCore.weightedRowSum, sum: TensorCoreAVX2.KernelCore.sum,
         rowMax: TensorCoreAVX2.KernelCore.rowMax, sumExp: TensorCoreAVX2.KernelCore.sumExp,
         causalSoftmax: TensorCoreAVX2.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCoreAVX2.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX2.KernelCore.f16ToFloat,
@@ -81,7 +77,7 @@ struct KernelTable: Sendable {
         dgemm: TensorCoreAVX512.KernelCore.dgemm, gramXtY: TensorCoreAVX512.KernelCore.gramXtY,
         floatLanes: TensorCoreAVX512.KernelCore.floatLanes,
         rmsNorm: TensorCoreAVX512.KernelCore.rmsNorm, rope: TensorCoreAVX512.KernelCore.rope, siluGate: TensorCoreAVX512.KernelCore.siluGate,
-        add: TensorCoreAVX512.KernelCore.add, dot: TensorCoreAVX512.KernelCore.dot, weightedRowSum: TensorCoreAVX512.KernelCore.weightedRowSum, sum: TensorCoreAVX512.KernelCore.sum, attentionTile: TensorCoreAVX512.KernelCore.attentionTile,
+        add: TensorCoreAVX512.KernelCore.add, dot: TensorCoreAVX512.KernelCore.dot, weightedRowSum: TensorCoreAVX512.KernelCore.weightedRowSum, sum: TensorCoreAVX512.KernelCore.sum,
         rowMax: TensorCoreAVX512.KernelCore.rowMax, sumExp: TensorCoreAVX512.KernelCore.sumExp,
         causalSoftmax: TensorCoreAVX512.KernelCore.causalSoftmax,
         bf16ToFloat: TensorCoreAVX512.KernelCore.bf16ToFloat, f16ToFloat: TensorCoreAVX512.KernelCore.f16ToFloat,

@@ -34,27 +34,17 @@ public enum Kernels {
         }
     }
 
-    /// Causal softmax attention with grouped KV heads, scale `1/√headDim`.
+    /// Causal softmax attention with grouped KV heads, scale `1/√headDim` (the attention the model runs:
+    /// `BlockedAttention`, GEMMs over blocks of 64 query rows with the group's heads stacked).
     /// q: [T, H·hd]; k, v: [T, KV·hd]; out: [T, H·hd]. Query head h reads KV head h / (H/KV).
-    /// Blocked (tiles of 64 queries × 64 keys, online softmax): extra memory O(threads · 64 · (64 + hd)),
-    /// never [T, T]. Tiles (head, query block) run in parallel.
+    /// `scratch` (grown as needed, reusable across calls): Vᵀ [KV, hd, T] + per worker [G·64, 2·hd + T].
     public static func causalAttention(seqLen: Int, heads: Int, kvHeads: Int, headDim: Int,
                                        q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                       out: UnsafeMutablePointer<Float>, path: KernelPath = .active) {
+                                       out: UnsafeMutablePointer<Float>, scratch: FloatBuffer = FloatBuffer(),
+                                       path: KernelPath = .active) {
         if seqLen <= 0 || heads <= 0 { return }
-        let kernel = path.kernels.attentionTile
-        let group = max(1, heads / max(1, kvHeads))
-        let bq = KernelCore.attentionQueryBlock
-        let blocks = (seqLen + bq - 1) / bq
-        let scale = 1 / Float(headDim).squareRoot()
-        let sq = SharedPointer(q), sk = SharedPointer(k), sv = SharedPointer(v), so = DisjointPointer(out)
-        // Latest query blocks first: they cost the most, so the tail of the schedule is short.
-        Parallel.forEach(heads * blocks) { task in
-            let block = blocks - 1 - task / heads, h = task % heads
-            let t0 = block * bq
-            kernel(t0, min(bq, seqLen - t0), h, h / group, headDim, sq.base, heads * headDim, sk.base, sv.base,
-                   kvHeads * headDim, so.base, scale)
-        }
+        BlockedAttention.run(seqLen: seqLen, heads: heads, kvHeads: kvHeads, headDim: headDim, q: q, k: k, v: v,
+                             out: out, scratch: scratch, path: path)
     }
 
     /// SwiGLU gate: `out[i] = silu(gate[i]) · up[i]`, silu(x) = x / (1 + e^(−x)). All [count]; out may alias.

@@ -138,13 +138,15 @@ final class KernelsTests: XCTestCase {
 
     func testCausalAttentionEveryPath() {
         for path in KernelPath.supported {
-            for (t, heads, kv, hd) in [(1, 2, 1, 8), (2, 3, 3, 6), (7, 4, 2, 16), (17, 2, 1, 2), (65, 3, 1, 64),
-                                       (129, 2, 2, 32), (150, 4, 1, 8)] {
+            // 1 token, primes, the 64-row block ± 1, GQA and MHA; one scratch buffer reused across shapes.
+            let scratch = FloatBuffer()
+            for (t, heads, kv, hd) in [(1, 2, 1, 8), (2, 3, 3, 6), (7, 4, 2, 16), (17, 2, 1, 2), (63, 4, 2, 8), (64, 4, 1, 8),
+                                       (65, 3, 1, 64), (65, 6, 2, 10), (129, 2, 2, 32), (130, 2, 2, 16), (150, 4, 1, 8)] {
                 let q = randomFloats(t * heads * hd, seed: 1, range: -2...2)
                 let k = randomFloats(t * kv * hd, seed: 2, range: -2...2), v = randomFloats(t * kv * hd, seed: 3)
                 var out = [Float](repeating: .nan, count: t * heads * hd), ref = out
                 Kernels.causalAttention(seqLen: t, heads: heads, kvHeads: kv, headDim: hd, q: q, k: k, v: v,
-                                        out: &out, path: path)
+                                        out: &out, scratch: scratch, path: path)
                 ReferenceKernels.causalAttention(seqLen: t, heads: heads, kvHeads: kv, headDim: hd, q: q, k: k,
                                                  v: v, out: &ref)
                 XCTAssertLessThan(relativeError(out, ref.map(Double.init)), 2e-6, "\(path) T=\(t) H=\(heads) KV=\(kv) hd=\(hd)")

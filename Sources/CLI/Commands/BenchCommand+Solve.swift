@@ -37,7 +37,7 @@ extension BenchCommand {
         return 0
     }
 
-    /// `bench attention`: causal attention of SmolLM2-135M's shape (9 query heads, 3 KV heads, head size 64)
+    /// `bench attention`: the model's causal attention (`Kernels.causalAttention`, blocked GEMMs) at SmolLM2-135M's shape (9 query heads, 3 KV heads, head size 64)
     /// over --n tokens; flops counted as 4·hd·H·T²/2 (scores and weighted sum over the causal half).
     static func runAttention(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
         let t = try args.int("n", in: 1...131072) ?? 2048
@@ -47,8 +47,10 @@ extension BenchCommand {
         let k = uniformFloats(t * kvHeads * hd, seed: 6)        // k: [T, KV·hd]
         let v = uniformFloats(t * kvHeads * hd, seed: 7)        // v: [T, KV·hd]
         var out = [Float](repeating: 0, count: t * heads * hd)  // out: [T, H·hd]
+        let scratch = FloatBuffer()
         let best = timeBest(minTime: minTime, cpuTime: false, threads: Parallel.defaultThreads) {
-            Kernels.causalAttention(seqLen: t, heads: heads, kvHeads: kvHeads, headDim: hd, q: q, k: k, v: v, out: &out)
+            Kernels.causalAttention(seqLen: t, heads: heads, kvHeads: kvHeads, headDim: hd, q: q, k: k, v: v, out: &out,
+                                    scratch: scratch)
         }
         let flops = 4 * Double(hd) * Double(heads) * Double(t) * Double(t) / 2
         context.print(String(format: "attention T=%d H=%d KV=%d hd=%d threads=%d path=%@: %.3f ms, %.1f GFLOP/s",

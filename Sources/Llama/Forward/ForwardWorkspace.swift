@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Activation buffers of one forward pass, allocated once and reused for every layer and call.
 /// Shapes for a batch of R rows (see `LlamaGeometry` for the symbols).
 final class ForwardWorkspace {

@@ -67,7 +67,7 @@ extension LlamaModel {
             let r0 = range.lowerBound, t = range.count
             Kernels.rope(rows: t, heads: shape.heads, headDim: shape.headDim, x: q + r0 * qw, cos: cos, sin: sin)
             Kernels.rope(rows: t, heads: shape.kvHeads, headDim: shape.headDim, x: k + r0 * kw, cos: cos, sin: sin)
-            BlockedAttention.run(seqLen: t, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim,
+            Kernels.causalAttention(seqLen: t, heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim,
                                  q: q + r0 * qw, k: k + r0 * kw, v: v + r0 * kw, out: out + r0 * qw,
                                  scratch: workspace.attentionScratch)
         }

@@ -1,16 +1,16 @@
 /// Float32 scratch memory reused across layers and calls; grows on demand, never shrinks until released.
 /// Contents are not preserved when it grows.
-final class FloatBuffer {
-    private(set) var pointer: UnsafeMutablePointer<Float>
-    private(set) var capacity: Int
+public final class FloatBuffer {
+    public private(set) var pointer: UnsafeMutablePointer<Float>
+    public private(set) var capacity: Int
 
-    init() {
+    public init() {
         pointer = .allocate(capacity: 1)
         capacity = 0
     }
 
     /// A pointer to at least `count` Floats.
-    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    public func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
             pointer.deallocate()
             pointer = .allocate(capacity: max(count, 1))
@@ -20,7 +20,7 @@ final class FloatBuffer {
     }
 
     /// Frees the memory (the buffer stays usable and grows again on the next `reserve`).
-    func release() {
+    public func release() {
         pointer.deallocate()
         pointer = .allocate(capacity: 1)
         capacity = 0

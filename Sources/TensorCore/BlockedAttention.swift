@@ -1,5 +1,4 @@
 import Foundation
-import TensorCore
 
 /// Causal grouped-query attention for one sample, computed with GEMMs over blocks of query rows.
 ///
@@ -11,8 +10,8 @@ import TensorCore
 /// O = P · V_g[0..<r1]   (a C = A·Bᵀ product with Vᵀ_g: [hd, T]), scattered back to out[t, h·hd ..< h·hd+hd]
 /// ```
 /// Work items (block, KV head) are taken by the workers from a shared counter, latest (costliest) blocks first,
-/// so both finish together; each worker has its own scratch and runs single-threaded GEMMs. `ReferenceKernels.causalAttention` is the
-/// plain twin the tests compare against.
+/// so both finish together; each worker has its own scratch and runs single-threaded GEMMs on `path`.
+/// `ReferenceKernels.causalAttention` is the plain twin the tests compare against. Called as `Kernels.causalAttention`.
 enum BlockedAttention {
     /// Query rows per block.
     static let block = 64
@@ -20,7 +19,7 @@ enum BlockedAttention {
     /// q: [T, H·hd]; k, v: [T, KV·hd]; out: [T, H·hd]; `scratch` is grown as needed.
     static func run(seqLen t: Int, heads: Int, kvHeads: Int, headDim hd: Int,
                     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                    out: UnsafeMutablePointer<Float>, scratch: FloatBuffer) {
+                    out: UnsafeMutablePointer<Float>, scratch: FloatBuffer, path: KernelPath = .active) {
         let qStride = heads * hd, kvStride = kvHeads * hd, group = heads / kvHeads
         let blocks = (t + block - 1) / block
         let items = kvHeads * blocks
@@ -58,13 +57,13 @@ enum BlockedAttention {
                     }
                 }
                 Gemm.sgemm(m: m, n: r1, k: hd, a: qg, lda: hd, b: sk.base + g * hd, ldb: kvStride,
-                           c: scores, ldc: r1, threads: 1)
+                           c: scores, ldc: r1, threads: 1, path: path)
                 for j in 0..<group {   // head j's rows [rows, r1]: row i sees keys 0 ... r0 + i
                     Kernels.causalSoftmax(rows: rows, count: r1, firstValid: r0 + 1, scale: scale,
-                                          x: scores + j * rows * r1, ld: r1)
+                                          x: scores + j * rows * r1, ld: r1, path: path)
                 }
                 Gemm.sgemm(m: m, n: hd, k: r1, a: scores, lda: r1, b: vt.base + g * hd * t, ldb: t,
-                           c: o, ldc: hd, threads: 1)
+                           c: o, ldc: hd, threads: 1, path: path)
                 for j in 0..<group {
                     for i in 0..<rows {
                         (so.base + (r0 + i) * qStride + (g * group + j) * hd).update(from: o + (j * rows + i) * hd, count: hd)
