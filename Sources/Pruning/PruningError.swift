@@ -1,11 +1,11 @@
 /// Everything that can go wrong while pruning, each case with the context a user needs to fix it.
 public enum PruningError: Error, CustomStringConvertible, Equatable {
-    /// A calibration file could not be read.
-    case calibrationUnreadable(file: String, reason: String)
-    /// A calibration file is not valid UTF-8 (byte offset and 1-based line of the first bad byte).
-    case calibrationNotUTF8(file: String, line: Int, byteOffset: Int)
-    /// A JSONL calibration line is not a JSON object with `"text": string` or `"ids": [int]` (1-based line).
-    case calibrationBadJSONL(file: String, line: Int, reason: String)
+    /// A text file (calibration or evaluation) could not be read.
+    case textUnreadable(file: String, reason: String)
+    /// A text file is not valid UTF-8 (byte offset and 1-based line of the first bad byte).
+    case textNotUTF8(file: String, line: Int, byteOffset: Int)
+    /// A JSON-lines line is not what the file needs (a JSON object with `"text": string` or `"ids": [int]`).
+    case badJSONLine(file: String, line: Int, reason: String)
     /// No calibration tokens at all.
     case calibrationEmpty(files: [String])
     /// Fewer tokens than `samples × seqLen`.
@@ -39,13 +39,12 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .calibrationUnreadable(file, reason):
-            return "cannot read calibration file '\(file)': \(reason)"
-        case let .calibrationNotUTF8(file, line, offset):
-            return "calibration file '\(file)' is not valid UTF-8: bad byte at offset \(offset) (line \(line))"
-        case let .calibrationBadJSONL(file, line, reason):
-            return "calibration file '\(file)' line \(line): \(reason) "
-                + "(each line must be a JSON object {\"text\": \"...\"} or {\"ids\": [1, 2, ...]})"
+        case let .textUnreadable(file, reason):
+            return "cannot read \(file): \(reason)"
+        case let .textNotUTF8(file, line, offset):
+            return "\(file) is not valid UTF-8: bad byte at offset \(offset) (line \(line))"
+        case let .badJSONLine(file, line, reason):
+            return "\(file):\(line): \(reason)"
         case let .calibrationEmpty(files):
             return "the calibration data contains no tokens (files: \(files.joined(separator: ", ")))"
         case let .calibrationTooShort(tokens, samples, seqLen):

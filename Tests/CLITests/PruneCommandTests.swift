@@ -70,7 +70,7 @@ final class PruneCommandTests: XCTestCase {
         for (args, message) in [
             (["--layers", "7"], "cannot remove 7 layers from a model with 8 layers"),
             (["--layers", "2", "--start", "7"], "span start 7 with 2 layers is out of range"),
-            (["--layers", "2", "--calibration", bad.path], "line 2: not valid JSON"),
+            (["--layers", "2", "--calibration", bad.path], "bad.jsonl:2: not valid JSON (unexpected end of input at byte 11)"),
             (["--layers", "2", "--calibration", notUTF8.path], "is not valid UTF-8: bad byte at offset 3 (line 1)"),
             (["--layers", "2", "--calibration", empty.path], "contains no tokens"),
             (["--layers", "2", "--samples", "9"], "fewer than --samples 9 × --seq-len 32"),

@@ -40,23 +40,23 @@ final class CalibrationSetTests: XCTestCase {
     func testNotUTF8ReportsLineAndOffset() throws {
         let dir = try temporaryDirectory()
         let url = try write(dir, "bad.txt", Array("ok\nfine\nba".utf8) + [0xC3, 0x28] + Array("d".utf8))
-        expectError([url]) { $0 == .calibrationNotUTF8(file: url.path, line: 3, byteOffset: 10) }
+        expectError([url]) { $0 == .textNotUTF8(file: url.path, line: 3, byteOffset: 10) }
     }
 
     func testBadJSONLReportsLine() throws {
         let dir = try temporaryDirectory()
         let notJSON = try write(dir, "a.jsonl", Array("{\"text\": \"hello world\"}\n{\"text\": \"unterminated}\n".utf8))
-        expectError([notJSON]) { if case .calibrationBadJSONL(_, 2, _) = $0 { true } else { false } }
+        expectError([notJSON]) { if case .badJSONLine(_, 2, _) = $0 { true } else { false } }
         let noKey = try write(dir, "b.jsonl", Array("\n{\"body\": \"x\"}\n".utf8))
-        expectError([noKey]) { if case .calibrationBadJSONL(_, 2, let r) = $0 { r.contains("neither") } else { false } }
+        expectError([noKey]) { if case .badJSONLine(_, 2, let r) = $0 { r.contains("neither") } else { false } }
         let array = try write(dir, "c.jsonl", Array("[1, 2]\n".utf8))
-        expectError([array]) { if case .calibrationBadJSONL(_, 1, _) = $0 { true } else { false } }
+        expectError([array]) { if case .badJSONLine(_, 1, _) = $0 { true } else { false } }
         let floats = try write(dir, "d.jsonl", Array("{\"ids\": [1, 2.5]}\n".utf8))
-        expectError([floats]) { if case .calibrationBadJSONL(_, 1, _) = $0 { true } else { false } }
+        expectError([floats]) { if case .badJSONLine(_, 1, _) = $0 { true } else { false } }
         let bools = try write(dir, "e.jsonl", Array("{\"ids\": [true]}\n".utf8))
-        expectError([bools]) { if case .calibrationBadJSONL(_, 1, _) = $0 { true } else { false } }
+        expectError([bools]) { if case .badJSONLine(_, 1, _) = $0 { true } else { false } }
         let textNotString = try write(dir, "f.jsonl", Array("{\"text\": 5}\n".utf8))
-        expectError([textNotString]) { if case .calibrationBadJSONL(_, 1, _) = $0 { true } else { false } }
+        expectError([textNotString]) { if case .badJSONLine(_, 1, _) = $0 { true } else { false } }
         let outOfVocab = try write(dir, "g.jsonl", Array("{\"ids\": [1, 2, 500]}\n".utf8))
         expectError([outOfVocab], vocab: 100) { $0 == .calibrationTokenOutOfRange(file: outOfVocab.path, line: 1, id: 500, vocabSize: 100) }
     }
@@ -69,7 +69,7 @@ final class CalibrationSetTests: XCTestCase {
         let short = try write(dir, "short.txt", Array("abcdefg".utf8))
         expectError([short], samples: 2, seqLen: 4) { $0 == .calibrationTooShort(tokens: 7, samples: 2, seqLen: 4) }
         let missing = dir.appendingPathComponent("missing.txt")
-        expectError([missing]) { if case .calibrationUnreadable = $0 { true } else { false } }
+        expectError([missing]) { if case .textUnreadable = $0 { true } else { false } }
     }
 
     func testShippedDefaultSetIsValid() throws {

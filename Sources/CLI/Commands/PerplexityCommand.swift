@@ -60,7 +60,10 @@ enum PerplexityCommand {
         let residency = try args.choice("residency", ["auto", "cached", "streaming"]).flatMap { LlamaModel.Residency(rawValue: $0) }
         let layersOnly = args.flag("layers-only")
 
-        let text = try textPath.map(readText) ?? readJSONL(jsonlPath!)
+        // Every byte of the file is text (a leading BOM and CR LF too, as Python reads it with `newline=""`).
+        let documents = try TextFile.documents(URL(fileURLWithPath: textPath ?? jsonlPath!), bom: .keep, jsonl: jsonlPath != nil)
+        guard !documents.isEmpty, !documents.allSatisfy(\.isEmpty) else { throw CLIError.emptyInput(path: textPath ?? jsonlPath!) }
+        let text = documents.joined(separator: "\n\n")
         let dir = URL(fileURLWithPath: dirPath)
         let source = try CheckpointWeights(directory: dir)
         let tokenizer = try Tokenizer(directory: dir)
@@ -111,36 +114,5 @@ enum PerplexityCommand {
                                  layersOnly ? ", layers only" : "", model.residency.rawValue))
         }
         return 0
-    }
-
-    /// The file's exact text: every byte kept (a leading BOM and CR LF are text too, as Python reads them with
-    /// `newline=""`); `String(contentsOfFile:)` would drop a BOM and shift every window.
-    static func readText(_ path: String) throws -> String {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CLIError.unreadableFile(path: path, reason: (error as NSError).localizedDescription)
-        }
-        guard let text = String(validating: data, as: UTF8.self) else {
-            throw CLIError.unreadableFile(path: path, reason: "not valid UTF-8")
-        }
-        guard !text.isEmpty else { throw CLIError.emptyInput(path: path) }
-        return text
-    }
-
-    static func readJSONL(_ path: String) throws -> String {
-        var texts: [String] = []
-        for (i, line) in try readText(path).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
-            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8))
-            guard let dict = object as? [String: Any] else {
-                throw CLIError.invalidJSONLine(path: path, line: i + 1, reason: "not a JSON object")
-            }
-            guard let text = dict["text"] as? String else {
-                throw CLIError.invalidJSONLine(path: path, line: i + 1, reason: "no string field \"text\"")
-            }
-            texts.append(text)
-        }
-        guard !texts.isEmpty else { throw CLIError.emptyInput(path: path) }
-        return texts.joined(separator: "\n\n")
     }
 }

@@ -38,11 +38,7 @@ public struct CalibrationSet: Sendable {
         stream.reserveCapacity(needed)
         var sources: [Source] = []
         for url in files {
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw PruningError.calibrationUnreadable(file: url.path, reason: error.localizedDescription)
-            }
-            let text = try decodeUTF8(data, file: url.path)
+            let (data, text) = try TextFile.read(url, bom: .drop)
             let isJSONL = url.pathExtension.lowercased() == "jsonl"
             var used = 0
             if isJSONL {
@@ -63,71 +59,36 @@ public struct CalibrationSet: Sendable {
         return CalibrationSet(windows: windows, seqLen: seqLen, sources: sources)
     }
 
-    /// Decodes UTF-8 strictly; a bad byte is reported with its offset and 1-based line. A leading BOM is dropped.
-    static func decodeUTF8(_ data: Data, file: String) throws -> String {
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = bytes.makeIterator()
-        var offset = 0
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded): offset += encoded.count
-            case .emptyInput: return String(decoding: bytes, as: UTF8.self)
-            case .error(let length):
-                _ = length
-                let line = 1 + bytes[..<offset].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                let bom = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-                throw PruningError.calibrationNotUTF8(file: file, line: line, byteOffset: offset + bom)
-            }
-        }
-    }
-
     /// Parses and validates every JSONL line; appends ids until `needed` ids are in `stream`; returns documents used.
     private static func appendJSONL(_ text: String, file: String, into stream: inout [Int], needed: Int,
                                     vocabSize: Int?, encode: (String) throws -> [Int]) throws -> Int {
         var used = 0
-        var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            if trimmed.isEmpty { continue }
+        for (lineNumber, object) in try TextFile.jsonObjects(text, file: file) {
             // Every line is validated; only tokenizing stops once there are enough ids.
             let wanted = stream.count < needed
-            let object: Any
-            do {
-                object = try JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed])
-            } catch {
-                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "not valid JSON")
-            }
-            guard let dict = object as? [String: Any] else {
-                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "not a JSON object")
-            }
-            if let t = dict["text"] {
-                guard let s = t as? String else {
-                    throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "\"text\" is not a string")
+            if let t = object["text"] {
+                guard let s = t.stringValue else {
+                    throw PruningError.badJSONLine(file: file, line: lineNumber, reason: "\"text\" is not a string")
                 }
                 if wanted { stream += try encode(s) }
-            } else if let ids = dict["ids"] {
-                guard let array = ids as? [Any] else {
-                    throw PruningError.calibrationBadJSONL(file: file, line: lineNumber, reason: "\"ids\" is not an array")
+            } else if let ids = object["ids"] {
+                guard let array = ids.arrayValue else {
+                    throw PruningError.badJSONLine(file: file, line: lineNumber, reason: "\"ids\" is not an array")
                 }
                 for value in array {
-                    // Integers only: Foundation's number type code is "c" for booleans and "d"/"f" for reals.
-                    guard let number = value as? NSNumber,
-                          ["i", "l", "q", "s", "I", "L", "Q", "S"].contains(String(cString: number.objCType)) else {
-                        throw PruningError.calibrationBadJSONL(file: file, line: lineNumber,
-                                                               reason: "\"ids\" holds a non-integer value '\(value)'")
+                    // Integer literals only (no fraction or exponent, no booleans).
+                    guard case .number(let literal) = value, let id = Int(literal) else {
+                        throw PruningError.badJSONLine(file: file, line: lineNumber,
+                                                       reason: "\"ids\" holds a non-integer value '\(value.serialized())'")
                     }
-                    let id = number.intValue
                     if let v = vocabSize, id < 0 || id >= v {
                         throw PruningError.calibrationTokenOutOfRange(file: file, line: lineNumber, id: id, vocabSize: v)
                     }
                     if wanted { stream.append(id) }
                 }
             } else {
-                throw PruningError.calibrationBadJSONL(file: file, line: lineNumber,
-                                                       reason: "the object has neither \"text\" nor \"ids\"")
+                throw PruningError.badJSONLine(file: file, line: lineNumber,
+                                               reason: "the object has neither \"text\" nor \"ids\" (each line must be {\"text\": \"...\"} or {\"ids\": [1, 2, ...]})")
             }
             if wanted { used += 1 }
         }
