@@ -2,11 +2,16 @@ import Foundation
 
 /// What `replaceme prune` was asked to do.
 public struct PruneOptions: Sendable {
+    /// A method is a composition of stages: the angular-distance scorer (`DistanceScorer`), the span selector
+    /// (`SpanSelector`, with `ScreenedCandidates` in the fused pass) and an estimator (`SpanEstimator`).
     public enum Method: String, Sendable, CaseIterable {
         /// Remove the span and fold the least-squares transform into the previous block (ReplaceMe).
         case replaceme
         /// Remove the same span with no transform (the UIDL baseline), to see what the transform buys.
         case drop
+
+        /// This method's estimator.
+        public var estimator: SpanEstimator { self == .replaceme ? .leastSquares : .identity }
     }
 
     public var method: Method = .replaceme

@@ -111,7 +111,8 @@ public final class Pruner {
         let (spans, table, candidates, fusedPass) = try chooseSpans(calibration, options, batches, progress, timed)
         var screening = fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
-        if options.method == .replaceme {
+        let estimator = options.method.estimator
+        if estimator.needsStatistics {
             // The fused pass's statistics, unless a chosen span had been dropped by the screening.
             let fused = candidates.flatMap { c in
                 spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
@@ -120,8 +121,8 @@ public final class Pruner {
             let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
             fits = try timed("solve") {
-                try zip(spans, stats).map { span, st in
-                    (try TransformSolver.solve(st, ridge: options.ridge, layer: span.keptLayer), st.rows)
+                try zip(spans, stats).compactMap { span, st in
+                    try estimator.estimate(st, span: span, ridge: options.ridge).map { ($0, st.rows) }
                 }
             }
             if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
@@ -144,7 +145,7 @@ public final class Pruner {
             }
             let spanRecords = spans.enumerated().map { j, s in
                 PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
-                                       foldedInto: options.method == .replaceme ? s.keptLayer : nil,
+                                       foldedInto: j < fits.count ? s.keptLayer : nil,
                                        distance: table.map { Self.meanDistance($0, span: s, n: n) },
                                        fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
             }
@@ -187,7 +188,7 @@ public final class Pruner {
         if let forced = options.forcedStart {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil)
         }
-        let fused = options.method == .replaceme && options.spans == 1 && !options.twoPass
+        let fused = options.method.estimator.needsStatistics && options.spans == 1 && !options.twoPass
             && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
         // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
         let scorer = try DistanceScorer(model: model, maxN: n,
