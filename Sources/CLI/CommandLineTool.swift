@@ -15,6 +15,7 @@ public enum CommandLineTool {
         DistancesCommand.spec,
         PruneCommand.spec,
         ApplyCommand.spec,
+        SweepCommand.spec,
     ]
 
     static let overview = """

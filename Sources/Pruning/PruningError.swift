@@ -26,6 +26,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case invalidPlan(file: String, field: String, reason: String)
     /// A plan the requested output format cannot hold (e.g. per-layer widths in a uniform checkpoint).
     case planNotWritable(layer: Int, reason: String)
+    /// A sweep request that cannot run (empty or repeated layer counts).
+    case invalidSweep(reason: String)
     /// The output directory already exists (and `--force` was not given).
     case outputExists(path: String)
     /// The output directory is the input directory or inside it.
@@ -70,6 +72,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
             return "plan '\(file)': \(field): \(reason)"
         case let .planNotWritable(layer, reason):
             return "the plan cannot be written as a uniform Hugging Face checkpoint: layer \(layer) \(reason)"
+        case let .invalidSweep(reason):
+            return "sweep: \(reason)"
         case let .outputExists(path):
             return "output '\(path)' already exists; choose another path or pass --force to replace it"
         case let .outputInsideInput(output, input):

@@ -70,9 +70,13 @@ public final class LlamaModel {
     ///   - observer: receives L_{k-1}, Y_k, M_k, L_k of every layer run (see `LayerStates`).
     ///   - logits: receives `RMSNorm_final(L_{L-1})·W_headᵀ`; only allowed when `through` is the last layer.
     ///   - finalRows: which rows layer `through` computes (`.lastTokens`: one per sample; no logits then).
+    ///   - resume: start at layer `resume.layer` from `resume.input` = L_{layer−1} ([R, D], e.g. kept from an earlier
+    ///     pass over the same batch) instead of the embeddings: layers before it are neither loaded nor run, so
+    ///     edits that differ only from that layer on share the work before it.
     ///   - progress: `(layers done, layers total)`.
     public func forward(_ batch: ForwardBatch, edit: ModelEdit? = nil, through: Int? = nil, observer: LayerObserver? = nil,
                         logits sink: LogitsSink? = nil, finalRows: FinalLayerRows = .all,
+                        resume: (layer: Int, input: UnsafePointer<Float>)? = nil,
                         progress: ((Int, Int) -> Void)? = nil) throws {
         let g = geometry
         let last = through ?? g.layerCount - 1
@@ -89,10 +93,18 @@ public final class LlamaModel {
         let rows = batch.rows, d = g.hiddenSize
         let ws = workspace
         let x = ws.input.reserve(rows * d)
-        try batch.tokens.withUnsafeBufferPointer { try source.gatherEmbeddings($0, into: x) }
+        let first = resume?.layer ?? 0
+        if let resume {
+            guard (0...last).contains(resume.layer) else {
+                throw LlamaError.layerOutOfRange(layer: resume.layer, layerCount: last + 1)
+            }
+            Kernels.copy(count: rows * d, from: resume.input, to: x)
+        } else {
+            try batch.tokens.withUnsafeBufferPointer { try source.gatherEmbeddings($0, into: x) }
+        }
         prepareRope(maxLength: batch.maxLength)
 
-        for k in 0...last {
+        for k in first...last {
             let layerEdit = edit?.layers[k] ?? LayerEdit()
             let s = batch.sampleCount
             if layerEdit.isDropped {

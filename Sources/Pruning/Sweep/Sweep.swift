@@ -1,0 +1,140 @@
+import Foundation
+import Llama
+import SafeTensors
+
+/// `replaceme sweep`: many pruning ratios and methods from one calibration run, each configuration evaluated as
+/// an edited model in memory.
+///
+/// 1. pass 1 (`CalibrationRun` + `DistanceScorer`) up to the largest n: the distances of every span length;
+///    the lowest-distance span of each n (as `prune` chooses it with one span);
+/// 2. pass 2, only when a method's estimator needs statistics: one run to the end of the last chosen span fits
+///    every chosen span at once (`SpanStatisticsObserver`); each estimator solves its spans;
+/// 3. each configuration (method × n) becomes a `ModelEdit`; on each evaluation text the dense model runs once
+///    per batch of windows and every configuration resumes from the residual stream entering its first edited
+///    layer (`PerplexityEvaluator.evaluate(edits:)`), so the shared dense prefix is computed once.
+/// Every configuration's plan equals what `prune --start` with the same span would write, so its perplexity is
+/// that of the written checkpoint (`--write` writes them).
+public final class Sweep {
+    public struct Configuration: Sendable {
+        public var method: PruneOptions.Method
+        public var layersRemoved: Int
+    }
+
+    /// One evaluation text, tokenized.
+    public struct EvalText: Sendable {
+        public var name: String
+        public var tokens: [Int32]
+        public init(name: String, tokens: [Int32]) { self.name = name; self.tokens = tokens }
+    }
+
+    public let pruner: Pruner
+    public init(pruner: Pruner) { self.pruner = pruner }
+
+    /// Checks a request before any work: each n in 1...L−2 (layer 0 and one more layer stay), no duplicates.
+    public static func validate(layerCounts: [Int], numLayers: Int) throws {
+        guard !layerCounts.isEmpty else { throw PruningError.invalidSweep(reason: "no layer counts to sweep") }
+        for n in layerCounts { try SpanSelector.validate(n: n, numLayers: numLayers) }
+        if Set(layerCounts).count != layerCounts.count {
+            throw PruningError.invalidSweep(reason: "layer counts repeat: \(layerCounts.map(String.init).joined(separator: ","))")
+        }
+    }
+
+    /// Runs the sweep. progress: one phase per pass and per text, as `Pruner.Progress`.
+    public func run(calibration: CalibrationSet, layerCounts: [Int], methods: [PruneOptions.Method],
+                    evalTexts: [EvalText], seqLen: Int, maxTokens: Int?, bos: Int32?, ridge: Double = 0,
+                    distanceTokens: DistanceTokens = .last, finalNormQuirk: Bool = false,
+                    progress: Pruner.Progress = .silent) throws -> (report: SweepReport, edits: [ModelEdit]) {
+        let start = Date()
+        let model = pruner.model, g = model.geometry, L = g.layerCount
+        try Self.validate(layerCounts: layerCounts, numLayers: L)
+        var timings: [String: Double] = [:]
+
+        // Pass 1: the distances of every span length up to the largest.
+        let maxN = layerCounts.max()!
+        let scorer = try DistanceScorer(model: model, maxN: maxN,
+                                        modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)])
+        let run = CalibrationRun(model: model, calibration: calibration)
+        var t = Date()
+        let p1 = progress.begin("pass 1: distances (n ≤ \(maxN))", run.steps(through: L - 1), "layers")
+        try run.run(through: L - 1, observers: [scorer], progress: p1)
+        progress.end()
+        let table = try scorer.tables()[0]
+        timings["distances"] = Date().timeIntervalSince(t)
+        let spans = try Dictionary(uniqueKeysWithValues: layerCounts.map { n in
+            (n, try SpanSelector.select(distances: table.distances(n: n), n: n, spans: 1, numLayers: L)[0])
+        })
+
+        // Pass 2: the statistics of every chosen span, when an estimator needs them.
+        var transforms: [Span: LinearTransform] = [:]
+        var rows: [Span: Int] = [:]
+        if methods.contains(where: { $0.estimator.needsStatistics }) {
+            t = Date()
+            let distinct = Array(Set(spans.values)).sorted { ($0.start, $0.count) < ($1.start, $1.count) }
+            let collector = SpanStatisticsObserver(spans: distinct, numLayers: L, width: g.hiddenSize,
+                                                   finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+            let p2 = progress.begin("pass 2: statistics (\(distinct.count) spans)", run.steps(through: collector.lastLayer), "layers")
+            try run.run(through: collector.lastLayer, observers: [collector], progress: p2)
+            progress.end()
+            try collector.checkFinite()
+            timings["statistics"] = Date().timeIntervalSince(t)
+            t = Date()
+            for (span, st) in zip(distinct, collector.stats) {
+                if let fit = try SpanEstimator.leastSquares.estimate(st, span: span, ridge: ridge) { transforms[span] = fit }
+                rows[span] = st.rows
+            }
+            timings["solve"] = Date().timeIntervalSince(t)
+        }
+
+        // The configurations as edits.
+        var configs: [Configuration] = []
+        var edits: [ModelEdit] = []
+        for method in methods {
+            for n in layerCounts {
+                let span = spans[n]!
+                let fit = method.estimator.needsStatistics ? transforms[span] : nil
+                configs.append(Configuration(method: method, layersRemoved: n))
+                edits.append(try ModelEdit.removing(spans: [span], numLayers: L,
+                                                    transforms: fit.map { [span.keptLayer: $0.matrix] } ?? [:]))
+            }
+        }
+
+        // Evaluation: every configuration on every text, sharing the dense prefix.
+        let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos)
+        var perTextResults: [[PerplexityEvaluator.Result]] = []
+        for text in evalTexts {
+            t = Date()
+            let windows = try evaluator.windows(of: text.tokens, maxTokens: maxTokens).count
+            let bar = progress.begin("evaluate \(text.name) (\(windows) windows × \(edits.count + 1) models)",
+                                     windows * (edits.count + 1), "window-passes")
+            perTextResults.append(try evaluator.evaluate(tokens: text.tokens, maxTokens: maxTokens, edits: edits, progress: bar))
+            progress.end()
+            timings["evaluate \(text.name)"] = Date().timeIntervalSince(t)
+        }
+
+        let layerParameters = pruner.checkpoint.config.layerShape.elementCount
+        let totalParameters = pruner.checkpoint.config.parameterCount
+        let texts = evalTexts.enumerated().map { i, text in
+            SweepReport.Text(name: text.name, windows: perTextResults[i][0].windows, tokens: perTextResults[i][0].scoredTokens,
+                             densePerplexity: perTextResults[i][0].perplexity)
+        }
+        let rowsOut = configs.enumerated().map { j, c -> SweepReport.Row in
+            let span = spans[c.layersRemoved]!
+            let fit = c.method.estimator.needsStatistics ? transforms[span] : nil
+            return SweepReport.Row(
+                method: c.method.rawValue, layersRemoved: c.layersRemoved,
+                parametersRemoved: c.layersRemoved * layerParameters,
+                fractionOfParameters: Double(c.layersRemoved * layerParameters) / Double(totalParameters),
+                spanStart: span.start, spanEnd: span.lastRemoved, distance: table.distance(start: span.start, n: span.count),
+                relativeResidual: fit?.relativeResidual,
+                perplexity: perTextResults.map { $0[j + 1].perplexity },
+                ratioToDense: perTextResults.map { $0[j + 1].perplexity / $0[0].perplexity },
+                evalSeconds: perTextResults.reduce(0) { $0 + $1[j + 1].seconds })
+        }
+        timings["total"] = Date().timeIntervalSince(start) + (pruner.calibrationSeconds ?? 0)
+        let report = SweepReport(input: pruner.inputDirectory.path, inputLayers: L, parameters: totalParameters,
+                                 calibrationSamples: calibration.samples, calibrationSeqLen: calibration.seqLen,
+                                 seqLen: seqLen, texts: texts, rows: rowsOut, distances: table, timings: timings,
+                                 peakMemoryBytes: PruneReport.peakMemoryBytes())
+        return (report, edits)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What a sweep measured: per configuration (method × layers removed) the chosen span, the parameters removed and
+/// the perplexity on each evaluation text with its ratio to the dense model; the distance table; timings.
+public struct SweepReport: Codable, Sendable {
+    public struct Text: Codable, Sendable {
+        public var name: String
+        public var windows: Int
+        public var tokens: Int
+        public var densePerplexity: Double
+    }
+
+    public struct Row: Codable, Sendable {
+        public var method: String
+        public var layersRemoved: Int
+        public var parametersRemoved: Int
+        /// Of all the model's parameters (embeddings, head and norms counted).
+        public var fractionOfParameters: Double
+        /// Removed layers `spanStart...spanEnd` (0-based).
+        public var spanStart: Int
+        public var spanEnd: Int
+        public var distance: Double
+        /// The least-squares fit's relative residual (nil without a transform).
+        public var relativeResidual: Double?
+        /// Per text, in `texts` order.
+        public var perplexity: [Double]
+        public var ratioToDense: [Double]
+        /// Seconds spent evaluating this configuration (all texts).
+        public var evalSeconds: Double
+    }
+
+    public var input: String
+    public var inputLayers: Int
+    public var parameters: Int
+    public var calibrationSamples: Int
+    public var calibrationSeqLen: Int
+    public var seqLen: Int
+    public var texts: [Text]
+    public var rows: [Row]
+    public var distances: DistanceTable
+    public var timings: [String: Double]
+    public var peakMemoryBytes: Int
+
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// The row of `method` with `n` layers removed.
+    public func row(method: String, layersRemoved n: Int) -> Row? {
+        rows.first { $0.method == method && $0.layersRemoved == n }
+    }
+
+    /// An aligned text table: one line per configuration, perplexity and ratio per text.
+    public func textTable() -> String {
+        var header = ["method", "n", "params", "span"]
+        for t in texts { header += ["\(t.name) ppl", "×dense"] }
+        var lines = [header]
+        lines.append(["dense", "0", "0%", "-"] + texts.flatMap { [String(format: "%.2f", $0.densePerplexity), "1.00"] })
+        for r in rows {
+            var cells = [r.method, "\(r.layersRemoved)", String(format: "%.1f%%", 100 * r.fractionOfParameters),
+                         "\(r.spanStart)-\(r.spanEnd)"]
+            for i in texts.indices { cells += [String(format: "%.2f", r.perplexity[i]), String(format: "%.2f", r.ratioToDense[i])] }
+            lines.append(cells)
+        }
+        let widths = header.indices.map { c in lines.map { $0[c].count }.max() ?? 0 }
+        return lines.map { cells in
+            cells.enumerated().map { c, cell in c < 2 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                                               : String(repeating: " ", count: widths[c] - cell.count) + cell }
+                .joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// CSV with a header: method, layers removed, parameters removed, fraction, span, then perplexity and ratio
+    /// per text; the dense model is the row with method "dense".
+    public func csv() -> String {
+        var out = "method,layers_removed,parameters_removed,fraction_of_parameters,span_start,span_end"
+        for t in texts { out += ",perplexity_\(Self.csvName(t.name)),ratio_\(Self.csvName(t.name))" }
+        out += "\n" + "dense,0,0,0,,"
+        for t in texts { out += ",\(t.densePerplexity),1" }
+        out += "\n"
+        for r in rows {
+            out += "\(r.method),\(r.layersRemoved),\(r.parametersRemoved),\(r.fractionOfParameters),\(r.spanStart),\(r.spanEnd)"
+            for i in texts.indices { out += ",\(r.perplexity[i]),\(r.ratioToDense[i])" }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func csvName(_ s: String) -> String { String(s.map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
+}

@@ -1,0 +1,104 @@
+import XCTest
+@testable import CLI
+
+/// `replaceme sweep` in-process on the tiny 8-layer fixture (with the Llama fixtures' byte-level tokenizer).
+final class SweepCommandTests: XCTestCase {
+    func scratch(_ name: String = #function) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("replaceme-cli-sweep-\(getpid())")
+            .appendingPathComponent(name.filter { $0.isLetter })
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// The 8-layer fixture with a tokenizer, and an evaluation text of 2 windows of 16 tokens.
+    func setUpModel(_ dir: URL) throws -> (model: String, eval: String) {
+        let model = dir.appendingPathComponent("model").path
+        try FileManager.default.copyItem(atPath: PruneCommandTests.model, toPath: model)
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: PerplexityCommandTests.model).appendingPathComponent("tokenizer.json").path,
+                                         toPath: model + "/tokenizer.json")
+        let eval = dir.appendingPathComponent("eval.txt")
+        try Data("It was the best of times, it was the worst of times; it was the age of wisdom.".utf8).write(to: eval)
+        return (model, eval.path)
+    }
+
+    /// Each configuration's perplexity in the sweep equals prune (the same span) then perplexity on the written
+    /// checkpoint; the written checkpoints are those --write leaves.
+    func testSweepEqualsPruneThenPerplexity() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let written = dir.appendingPathComponent("written")
+        let svg = dir.appendingPathComponent("sweep.svg"), heat = dir.appendingPathComponent("heat.svg")
+        let r = OutputCapture.run(["sweep", model, "--layers", "2,3", "--methods", "drop,replaceme", "--eval", eval,
+                                   "--eval-seq-len", "16", "--format", "json", "--write", written.path, "--svg", svg.path,
+                                   "--distances-svg", heat.path] + PruneCommandTests.calibration)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).contains("<polyline"))
+        XCTAssertTrue(try String(contentsOf: heat, encoding: .utf8).hasPrefix("<?xml"))
+        func perplexity(_ args: [String]) throws -> Double {
+            let p = OutputCapture.run(["perplexity"] + args + ["--text", eval, "--seq-len", "16", "--json"])
+            XCTAssertEqual(p.code, 0, p.stderr)
+            return try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])?["perplexity"] as? Double)
+        }
+        let dense = try XCTUnwrap((json["texts"] as? [[String: Any]])?.first?["densePerplexity"] as? Double)
+        XCTAssertEqual(dense, try perplexity([model]), accuracy: 1e-12 * dense)
+        for row in rows {
+            let method = try XCTUnwrap(row["method"] as? String), n = try XCTUnwrap(row["layersRemoved"] as? Int)
+            let ppl = try XCTUnwrap((row["perplexity"] as? [Double])?.first)
+            XCTAssertEqual(ppl, try perplexity([written.appendingPathComponent("\(method)-\(n)").path]), accuracy: 1e-9 * ppl, "\(method) \(n)")
+            // prune with the same span writes a checkpoint with the same perplexity (its fused pass gives the same T
+            // to rounding).
+            let start = try XCTUnwrap(row["spanStart"] as? Int)
+            let out = dir.appendingPathComponent("pruned-\(method)-\(n)")
+            let p = OutputCapture.run(["prune", model, "--layers", "\(n)", "--start", "\(start)", "--method", method,
+                                       "--output", out.path] + PruneCommandTests.calibration)
+            XCTAssertEqual(p.code, 0, p.stderr)
+            XCTAssertEqual(ppl, try perplexity([out.path]), accuracy: 1e-5 * ppl, "\(method) \(n) via prune")
+        }
+        XCTAssertNotEqual(rows[0]["perplexity"] as? [Double], rows[2]["perplexity"] as? [Double], "drop and replaceme differ")
+    }
+
+    func testGateExitsThreeAfterPrinting() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let base = ["sweep", model, "--layers", "2", "--methods", "replaceme", "--eval", eval, "--eval-seq-len", "16"] + PruneCommandTests.calibration
+        let fail = OutputCapture.run(base + ["--gate", "replaceme:2", "--max-perplexity-ratio", "1.0"])
+        XCTAssertEqual(fail.code, 3, fail.stderr)
+        XCTAssertTrue(fail.stdout.contains("replaceme"), "results printed first: \(fail.stdout)")
+        XCTAssertTrue(fail.stderr.contains("gate failed: replaceme with 2 layers removed"), fail.stderr)
+        let pass = OutputCapture.run(base + ["--gate", "replaceme:2", "--max-perplexity-ratio", "1000"])
+        XCTAssertEqual(pass.code, 0, pass.stderr)
+        XCTAssertTrue(pass.stderr.contains("gate passed"), pass.stderr)
+    }
+
+    /// Bad requests fail before any calibration work, each with its own message.
+    func testBadRequestsFailBeforeWork() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let short = dir.appendingPathComponent("short.txt")
+        try Data("abc".utf8).write(to: short)
+        let cal = PruneCommandTests.calibration
+        for (args, code, message) in [
+            (["--layers", "", "--eval", eval], 64, "needs a comma-separated list without empty items"),
+            (["--layers", "2,,4", "--eval", eval], 64, "without empty items, got '2,,4'"),
+            (["--layers", "two", "--eval", eval], 64, "'two' is not a positive whole number"),
+            (["--ratios", "0.01", "--eval", eval], 64, "--ratios 0.01 of 8 layers removes no layer"),
+            (["--ratios", "0.95", "--eval", eval], 64, "removes 8; at most 6 can go"),
+            (["--layers", "2", "--methods", "drop,magic", "--eval", eval], 64, "unknown method 'magic'"),
+            (["--layers", "2"], 64, "missing option '--eval"),
+            (["--layers", "2", "--layers", "3", "--ratios", "0.2", "--eval", eval], 64, "give exactly one of"),
+            (["--layers", "2", "--eval", dir.appendingPathComponent("none.txt").path], 1, "none.txt: the file does not exist"),
+            (["--layers", "2", "--eval", short.path], 1, "too short to evaluate"),
+            (["--layers", "7", "--eval", eval], 1, "cannot remove 7 layers"),
+            (["--layers", "2", "--eval", eval, "--gate", "replaceme:4", "--max-perplexity-ratio", "2"], 64, "must be METHOD:N"),
+        ] as [([String], Int32, String)] {
+            let r = OutputCapture.run(["sweep", model] + args + ["--eval-seq-len", "16"] + cal)
+            XCTAssertEqual(r.code, code, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("pass 1"), "no calibration work: \(args)")
+        }
+    }
+}
