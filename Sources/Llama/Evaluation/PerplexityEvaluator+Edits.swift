@@ -23,10 +23,7 @@ extension PerplexityEvaluator {
         while done < all.count {
             let group = Array(all[done..<min(all.count, done + windowsPerBatch)])
             let batch = ForwardBatch(samples: group)
-            var targets = [Int32](repeating: -1, count: batch.rows)
-            for range in batch.sampleRows {
-                for r in range.dropLast() { targets[r] = batch.tokens[r + 1] }
-            }
+            let targets = Self.targets(batch)
             scored += targets.filter { $0 >= 0 }.count
             var inputs: [Int: [Float]] = [:]      // inputs[k]: L_{k-1} of this batch, [R, D]
             let keep = ClosureObserver { s in

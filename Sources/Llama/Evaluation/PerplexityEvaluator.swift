@@ -51,6 +51,16 @@ public final class PerplexityEvaluator {
         }
     }
 
+    /// The token each row predicts: row r predicts token r+1 of its window; the last row of a window predicts
+    /// nothing (−1). [R].
+    static func targets(_ batch: ForwardBatch) -> [Int32] {
+        var targets = [Int32](repeating: -1, count: batch.rows)
+        for range in batch.sampleRows {
+            for r in range.dropLast() { targets[r] = batch.tokens[r + 1] }
+        }
+        return targets
+    }
+
     /// Runs every window and returns the perplexity.
     /// progress: (work done, work total) in window-layers (windows × layers), updated after every layer.
     /// With `scoreLogits` false only the decoder layers run (timing; `meanNLL` and `perplexity` are NaN).
@@ -64,11 +74,7 @@ public final class PerplexityEvaluator {
         while done < all.count {
             let group = Array(all[done..<min(all.count, done + windowsPerBatch)])
             let batch = ForwardBatch(samples: group)
-            // Row r predicts token r+1 of its window; the last row of each window predicts nothing.
-            var targets = [Int32](repeating: -1, count: batch.rows)
-            for range in batch.sampleRows {
-                for r in range.dropLast() { targets[r] = batch.tokens[r + 1] }
-            }
+            let targets = Self.targets(batch)
             let windowsDone = done
             let layerProgress = { (k: Int, _: Int) -> Void in progress?(windowsDone * layers + k * group.count, total) }
             if scoreLogits {

@@ -21,11 +21,7 @@ public enum PlanApplier {
         public var seconds: Double
         public var peakMemoryBytes: Int
 
-        public func jsonData() throws -> Data {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return try encoder.encode(self)
-        }
+        public func jsonData() throws -> Data { try ReportJSON.encode(self) }
     }
 
     /// Checks the output location, reads and checks the plan against the checkpoint, then writes.

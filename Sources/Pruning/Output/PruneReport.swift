@@ -85,13 +85,7 @@ public struct PruneReport: Codable, Sendable {
     /// Peak resident memory of the process (bytes), from getrusage.
     public var peakMemoryBytes: Int
 
-    /// Pretty JSON with sorted keys; non-finite numbers are written as strings ("nan", "inf").
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
-    }
+    public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
     /// Peak resident set size of this process so far, in bytes (Linux `ru_maxrss` is in KiB).
     public static func peakMemoryBytes() -> Int {

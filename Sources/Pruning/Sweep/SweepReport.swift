@@ -41,12 +41,7 @@ public struct SweepReport: Codable, Sendable {
     public var timings: [String: Double]
     public var peakMemoryBytes: Int
 
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
-    }
+    public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
     /// The row of `method` with `n` layers removed.
     public func row(method: String, layersRemoved n: Int) -> Row? {
