@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // replaceme: training-free depth pruning of LLaMA-family checkpoints, pure Swift, no package dependencies.
-// Layers (lower never imports higher): JSON, TensorCore → SafeTensors → Tokenization → Llama → Pruning → CLI → replaceme.
+// Layers (lower never imports higher): JSON and TensorCore at the bottom; SafeTensors (JSON, TensorCore) and
+// Tokenization (JSON) beside each other; Llama; Pruning; CLI; replaceme.
 import PackageDescription
 
 // The hot kernels live in per-ISA modules compiled with their own `-target-cpu`, so that a plain
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["JSON"]),
         .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors"]),
         .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
-        .target(name: "CLI", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
+        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
         // Helpers shared by the test targets (seeded random numbers, error assertions).

@@ -1,13 +1,11 @@
 /// Failures of the CLI layer itself (input files), printed as `Error: …` with exit code 1.
 public enum CLIError: Error, CustomStringConvertible, Equatable {
     case unreadableFile(path: String, reason: String)
-    case invalidJSONLine(path: String, line: Int, reason: String)
     case emptyInput(path: String)
 
     public var description: String {
         switch self {
         case .unreadableFile(let p, let r): return "cannot read \(p): \(r)"
-        case .invalidJSONLine(let p, let l, let r): return "\(p):\(l): \(r)"
         case .emptyInput(let p): return "\(p) contains no text"
         }
     }

@@ -1,4 +1,3 @@
-import JSON
 import Foundation
 
 /// Where a command writes: results to stdout, messages and progress to stderr.

@@ -3,7 +3,7 @@ import Foundation
 /// The `replaceme` program: subcommand dispatch, `--help`, `--version` and exit codes.
 /// Exit codes: 0 success; 1 failure (`Error: …` on stderr); 64 usage error (message and usage line).
 public enum CommandLineTool {
-    public static let version = "0.1.0"
+    public static let version = ToolVersion.current
 
     /// Every subcommand, in the order `--help` lists them. Each lives in `Commands/<Name>Command.swift`.
     static let commands: [CommandSpec] = [

@@ -8,7 +8,7 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case invalidConfigJSON(file: String, reason: String)
     case missingConfigKey(file: String, key: String)
     case invalidConfigValue(file: String, key: String, expected: String, found: String)
-    case unsupportedModelType(file: String, modelType: String)
+    case unsupportedModelType(file: String, modelType: String, supported: [String])
     case inconsistentConfig(file: String, reason: String)
     case missingTensor(tensor: String, directory: String, hint: String)
     case shapeMismatch(tensor: String, file: String, expected: [Int], actual: [Int], hint: String)
@@ -50,8 +50,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "\(f) lacks the required key '\(k)'"
         case .invalidConfigValue(let f, let k, let e, let found):
             return "\(f): '\(k)' must be \(e), found \(found)"
-        case .unsupportedModelType(let f, let t):
-            return "\(f): model_type '\(t)' is not supported (supported: \(LlamaConfig.supportedModelTypes.joined(separator: ", ")))"
+        case .unsupportedModelType(let f, let t, let supported):
+            return "\(f): model_type '\(t)' is not supported (supported: \(supported.joined(separator: ", ")))"
         case .inconsistentConfig(let f, let r):
             return "\(f): \(r)"
         case .missingTensor(let t, let d, let h):

@@ -26,6 +26,9 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case invalidPlan(file: String, field: String, reason: String)
     /// A plan the requested output format cannot hold (e.g. per-layer widths in a uniform checkpoint).
     case planNotWritable(layer: Int, reason: String)
+    /// Selection by perplexity chooses one span among candidates: it cannot be combined with several spans or a
+    /// forced start.
+    case selectionNeedsOneSpan
     /// A sweep request that cannot run (empty or repeated layer counts).
     case invalidSweep(reason: String)
     /// The output directory already exists (and `--force` was not given).
@@ -72,6 +75,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
             return "plan '\(file)': \(field): \(reason)"
         case let .planNotWritable(layer, reason):
             return "the plan cannot be written as a uniform Hugging Face checkpoint: layer \(layer) \(reason)"
+        case .selectionNeedsOneSpan:
+            return "selection by perplexity chooses one span: it cannot be combined with several spans or a forced start"
         case let .invalidSweep(reason):
             return "sweep: \(reason)"
         case let .outputExists(path):

@@ -18,6 +18,8 @@ public struct CheckpointWriter {
     public var force: Bool
     /// Input directories the output must neither be nor lie inside (nor contain, as replacing it would delete them).
     public var inputs: [URL]
+    /// Hash every file as it is written (`WrittenFile.sha256`); off, the digests are nil.
+    public var hashing = true
 
     public init(output: URL, maxShardBytes: Int? = nil, force: Bool = false, inputs: [URL] = []) {
         self.output = output; self.maxShardBytes = maxShardBytes; self.force = force; self.inputs = inputs
@@ -27,7 +29,7 @@ public struct CheckpointWriter {
     public struct WrittenFile: Sendable, Equatable {
         public var name: String
         public var bytes: Int
-        public var sha256: String
+        public var sha256: String?
         init(name: String, _ digest: FileDigest) { self.name = name; bytes = digest.bytes; sha256 = digest.sha256 }
     }
 
@@ -96,7 +98,7 @@ public struct CheckpointWriter {
             for (k, shard) in shards.enumerated() {
                 let fileName = shards.count == 1 ? SafeTensorsCheckpoint.singleFileName
                                                  : String(format: "model-%05d-of-%05d.safetensors", k + 1, shards.count)
-                let digest = try SafeTensorsWriter.write(shard, to: tmp.appendingPathComponent(fileName)) {
+                let digest = try SafeTensorsWriter.write(shard, to: tmp.appendingPathComponent(fileName), hashing: hashing) {
                     done += 1
                     progress?(done, tensors.count)
                 }
@@ -109,14 +111,14 @@ public struct CheckpointWriter {
                 others.append((SafeTensorsCheckpoint.indexFileName, Self.indexBytes(weightMap, totalSize: result.tensorBytes)))
             }
             func put(_ file: (name: String, contents: [UInt8])) throws {
-                let out = try OutputFile(path: tmp.appendingPathComponent(file.name).path)
+                let out = try OutputFile(path: tmp.appendingPathComponent(file.name).path, hashing: hashing)
                 try out.write(file.contents)
                 try out.finish()
                 result.otherFiles.append(WrittenFile(name: file.name, out.digest))
             }
             for file in others { try put(file) }
             for url in copying where !others.contains(where: { $0.name == url.lastPathComponent }) {
-                let digest = try Self.copyFile(url, to: tmp.appendingPathComponent(url.lastPathComponent))
+                let digest = try Self.copyFile(url, to: tmp.appendingPathComponent(url.lastPathComponent), hashing: hashing)
                 result.otherFiles.append(WrittenFile(name: url.lastPathComponent, digest))
             }
             if let finalFiles {
@@ -218,9 +220,9 @@ public struct CheckpointWriter {
         return Array((JSONValue.object(index).serialized(indent: 2) + "\n").utf8)
     }
 
-    static func copyFile(_ src: URL, to dst: URL) throws -> FileDigest {
+    static func copyFile(_ src: URL, to dst: URL, hashing: Bool = true) throws -> FileDigest {
         let input = try MappedFile(path: src.path)
-        let out = try OutputFile(path: dst.path)
+        let out = try OutputFile(path: dst.path, hashing: hashing)
         try out.write(input.bytes)
         try out.finish()
         return out.digest

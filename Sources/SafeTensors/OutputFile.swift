@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// A new file opened for writing with a 4 MiB buffer; `finish()` flushes, fsyncs and closes it.
-/// Every byte written is also hashed (SHA-256), so a report can name the file's digest without reading it back.
+/// Every byte written is also hashed (SHA-256, unless `hashing` is off), so a report can name the file's digest
+/// without reading it back.
 /// Errors name the path. Used only inside the writers' temporary names.
 final class OutputFile {
     let path: String
@@ -15,12 +16,14 @@ final class OutputFile {
     private var used = 0
     private(set) var bytesWritten = 0
     private var hasher = SHA256()
-    /// SHA-256 of everything written, hex; set by `finish()`.
-    private(set) var sha256 = ""
+    private let hashing: Bool
+    /// SHA-256 of everything written, hex; set by `finish()` (nil when not hashing).
+    private(set) var sha256: String?
 
     /// Creates `path`, which must not exist yet.
-    init(path: String) throws(SafeTensorsError) {
+    init(path: String, hashing: Bool = true) throws(SafeTensorsError) {
         self.path = path
+        self.hashing = hashing
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
@@ -33,7 +36,7 @@ final class OutputFile {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
         guard let src = bytes.baseAddress, bytes.count > 0 else { return }
-        hasher.update(bytes)
+        if hashing { hasher.update(bytes) }
         if used + bytes.count <= capacity {
             (buffer + used).copyMemory(from: src, byteCount: bytes.count)
             used += bytes.count
@@ -86,7 +89,7 @@ final class OutputFile {
     /// Flushes, fsyncs and closes. The file is complete on disk when this returns.
     func finish() throws(SafeTensorsError) {
         try flush()
-        sha256 = hasher.finalizeHex()
+        if hashing { sha256 = hasher.finalizeHex() }
         guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: \(String(cString: strerror(errno)))") }
         let rc = close(fd)
         fd = -1
@@ -94,9 +97,9 @@ final class OutputFile {
     }
 }
 
-/// The size and SHA-256 (hex) of a written file.
+/// The size and SHA-256 (hex; nil when the writer was told not to hash) of a written file.
 public struct FileDigest: Sendable, Equatable {
     public var bytes: Int
-    public var sha256: String
-    public init(bytes: Int, sha256: String) { self.bytes = bytes; self.sha256 = sha256 }
+    public var sha256: String?
+    public init(bytes: Int, sha256: String?) { self.bytes = bytes; self.sha256 = sha256 }
 }

@@ -13,10 +13,10 @@ public enum SafeTensorsWriter {
     /// (`CheckpointWriter` writes inside a temporary directory that it removes).
     @discardableResult
     public static func write(_ tensors: [TensorWriteSource], to url: URL, metadata: [String: String] = ["format": "pt"],
-                             didWriteTensor: (() -> Void)? = nil) throws -> FileDigest {
+                             hashing: Bool = true, didWriteTensor: (() -> Void)? = nil) throws -> FileDigest {
         let ordered = try layout(tensors)
         let header = headerBytes(ordered, metadata: metadata)
-        let file = try OutputFile(path: url.path)
+        let file = try OutputFile(path: url.path, hashing: hashing)
         var length = UInt64(header.count).littleEndian
         try withUnsafeBytes(of: &length) { try file.write($0) }
         try file.write(header)

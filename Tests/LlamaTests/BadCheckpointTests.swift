@@ -68,7 +68,7 @@ final class BadCheckpointTests: XCTestCase {
     func testUnknownModelType() throws {
         let dir = try copyFixture { try editConfig($0) { $0.replacingOccurrences(of: "\"llama\"", with: "\"gpt_neox\"") } }
         XCTAssertThrowsError(try CheckpointWeights(directory: dir)) {
-            guard case .unsupportedModelType(_, let type)? = $0 as? LlamaError else { return XCTFail("\($0)") }
+            guard case .unsupportedModelType(_, let type, _)? = $0 as? LlamaError else { return XCTFail("\($0)") }
             XCTAssertEqual(type, "gpt_neox")
         }
     }

@@ -32,7 +32,7 @@ enum ApplyCommand {
             let holder = Holder()   // the tensor count is known once the checkpoint is open
             let report = try PlanApplier.apply(checkpointDirectory: URL(fileURLWithPath: args.positional(0)!),
                                                plan: URL(fileURLWithPath: planPath), output: URL(fileURLWithPath: outputPath),
-                                               force: args.flag("force"), toolVersion: CommandLineTool.version,
+                                               force: args.flag("force"), toolVersion: ToolVersion.current,
                                                progress: { done, total in
                 if holder.bar == nil { holder.bar = context.progress("write", total: total, unit: "tensors") }
                 holder.bar?.update(done)

@@ -36,6 +36,11 @@ enum PruneCommand {
         ] + CalibrationOptions.options + [
             .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
             .value("start", "I", "Force one span starting at layer I (0-based first removed layer; skips pass 1)."),
+            .value("select", "HOW", "Choose the span by 'distance' (lowest angular distance, the published method) or "
+                   + "'perplexity' (among the --candidates lowest-distance windows, the lowest calibration perplexity "
+                   + "without it, each with its own T).", default: "distance"),
+            .value("candidates", "K", "With --select perplexity: windows shortlisted by distance.", default: "8"),
+            .value("select-windows", "W", "With --select perplexity: calibration windows scored per candidate.", default: "8"),
             .value("ridge", "ALPHA", "Ridge α added to the Gram matrix diagonal (0 = plain least squares; the solver "
                    + "raises it automatically if the matrix is singular).", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
@@ -49,8 +54,7 @@ enum PruneCommand {
             .value("save-plan", "FILE", "Also write the chosen plan as JSON (its transforms beside it, FILE without .json "
                    + "+ .transforms.safetensors), for 'perplexity --plan' and 'apply' (must not exist unless --force)."),
             .flag("dry-run", "Choose the plan but write no checkpoint (with --save-plan: the plan only)."),
-            .flag("no-hash", "Do not record SHA-256 hashes of the input weight files in the report (outputs are "
-                  + "hashed as they are written)."),
+            .flag("no-hash", "Do not record SHA-256 hashes of the input and output files in the report."),
             .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids / "
                   + "--save-plan files)."),
             .flag("json", "Print the full report as JSON instead of the summary."),
@@ -70,6 +74,15 @@ enum PruneCommand {
             let start = try args.int("start", in: Int.min...Int.max)
             if start != nil && spans != 1 { throw args.usageError("'--start' forces one span; it cannot be combined with '--spans'") }
             let ridge = try args.double("ridge", in: 0...Double.greatestFiniteMagnitude) ?? 0
+            let select = try args.choice("select", ["distance", "perplexity"]) ?? "distance"
+            let candidates = try args.int("candidates", in: 1...1000) ?? 8
+            let selectWindows = try args.int("select-windows", in: 1...1_000_000) ?? 8
+            if select == "perplexity" && (spans != 1 || start != nil) {
+                throw args.usageError("'--select perplexity' chooses one span: it cannot be combined with '--spans' or '--start'")
+            }
+            if select == "distance" && (args.string("candidates") != nil || args.string("select-windows") != nil) {
+                throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity'")
+            }
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
 
@@ -95,6 +108,7 @@ enum PruneCommand {
             options.twoPass = args.flag("two-pass")
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             options.savePlan = args.string("save-plan").map { URL(fileURLWithPath: $0) }
+            if select == "perplexity" { options.selection = .perplexity(candidates: candidates, windows: selectWindows) }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
             let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
             if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
@@ -103,7 +117,7 @@ enum PruneCommand {
                                                  seqLen: calibration.seqLen)
             if let url = exportIds { try Pruner.writeSideFile(Data(set.idsJSONL().utf8), to: url) }
             let report = try pruner.prune(calibration: set, options: options, output: output,
-                                          toolVersion: CommandLineTool.version, progress: CalibrationOptions.progress(context))
+                                          toolVersion: ToolVersion.current, progress: CalibrationOptions.progress(context))
             if args.flag("json") {
                 context.writeOut(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
             } else {
@@ -127,12 +141,16 @@ enum PruneCommand {
                 if f.usedFallback { s += String(format: "    the Gram matrix was singular: ridge raised to %.3g\n", f.ridge) }
             }
         }
+        if let candidates = r.selection {
+            s += "  selected by calibration perplexity among \(candidates.count) windows: "
+                + candidates.map { String(format: "%d-%d %.2f", $0.start, $0.end, $0.perplexity) }.joined(separator: ", ") + "\n"
+        }
         if let f = r.fusedPass {
             s += "  fused pass: candidate windows fitted per batch \(f.fittedPerBatch.map(String.init).joined(separator: ", ")) "
                 + "of \(f.candidates)" + (f.secondPass ? "; the winner had been dropped, so pass 2 fitted it\n" : "\n")
         }
         let t = r.timings
-        let phases = ["calibration", "distances", "distances+statistics", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
+        let phases = ["calibration", "distances", "distances+statistics", "select", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
         if let plan = r.plan { s += "  plan: \(plan)\n" }

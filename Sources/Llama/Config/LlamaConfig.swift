@@ -89,7 +89,7 @@ public struct LlamaConfig: Sendable, Equatable {
         raw = object
         modelType = try r.string("model_type") ?? "llama"
         guard Self.supportedModelTypes.contains(modelType) else {
-            throw LlamaError.unsupportedModelType(file: source, modelType: modelType)
+            throw LlamaError.unsupportedModelType(file: source, modelType: modelType, supported: Self.supportedModelTypes)
         }
         architectures = try r.strings("architectures") ?? []
         hiddenSize = try r.requiredPositiveInt("hidden_size")

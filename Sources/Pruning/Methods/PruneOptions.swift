@@ -28,9 +28,18 @@ public struct PruneOptions: Sendable {
     public var finalNormQuirk = false
     /// Replace an existing non-empty output directory.
     public var force = false
-    /// Record SHA-256 of the input weight files in the report (reads them once more; outputs are hashed as
-    /// they are written).
+    /// Record SHA-256 of the input weight files (read once more) and of the outputs (hashed as they are written)
+    /// in the report.
     public var hashFiles = true
+
+    /// How the span is chosen: the lowest angular distance (the published method), or, among the `candidates`
+    /// lowest-distance windows, the lowest calibration perplexity of the model without it (each with its own T),
+    /// scored on the first `windows` calibration windows (`PerplexitySelector`).
+    public enum Selection: Sendable, Equatable {
+        case distance
+        case perplexity(candidates: Int, windows: Int)
+    }
+    public var selection: Selection = .distance
 
     /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
     public var twoPass = false

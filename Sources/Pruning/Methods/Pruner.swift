@@ -78,6 +78,9 @@ public final class Pruner {
         if let start = options.forcedStart {
             _ = try SpanSelector.forced(start: start, n: options.layersToRemove, numLayers: numLayers)
         }
+        if options.selection != .distance && (k > 1 || options.forcedStart != nil) {
+            throw PruningError.selectionNeedsOneSpan
+        }
         if k > 1 && options.layersToRemove % k != 0 {
             throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
         }
@@ -108,7 +111,9 @@ public final class Pruner {
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        let (spans, table, candidates, fusedPass) = try chooseSpans(calibration, options, batches, progress, timed)
+        selectionSeconds = 0
+        let (spans, table, candidates, fusedPass, selection) = try chooseSpans(calibration, options, batches, progress, timed)
+        if selection != nil { timings["select"] = selectionSeconds }
         var screening = fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
         let estimator = options.method.estimator
@@ -157,7 +162,7 @@ public final class Pruner {
                                spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
                                distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
                                samples: calibration.samples, seqLen: calibration.seqLen),
-                distances: table, spans: spanRecords, fusedPass: screening, output: output?.path,
+                distances: table, spans: spanRecords, fusedPass: screening, selection: selection, output: output?.path,
                 plan: options.savePlan?.path, outputLayers: edit.outputLayerCount,
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
                 peakMemoryBytes: PruneReport.peakMemoryBytes())
@@ -170,7 +175,7 @@ public final class Pruner {
         var written: PruneReport?
         let writeStart = Date()
         try PrunedCheckpointWriter.write(checkpoint: checkpoint, edit: edit, output: output, force: options.force,
-                                         finalFiles: { result in
+                                         hashing: options.hashFiles, finalFiles: { result in
                                              timings["write"] = Date().timeIntervalSince(writeStart)
                                              let r = report(outputs: result.weightFiles + result.otherFiles)
                                              written = r
@@ -183,13 +188,18 @@ public final class Pruner {
     /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
                              _ progress: Progress, _ timed: (String, () throws -> DistanceTable) throws -> DistanceTable)
-        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?) {
+        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?,
+                   selection: [PerplexitySelector.Candidate]?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
         if let forced = options.forcedStart {
-            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil)
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil)
         }
+        var selector: PerplexitySelector?
+        if case .perplexity(let k, let w) = options.selection { selector = PerplexitySelector(candidates: k, windows: w) }
         let fused = options.method.estimator.needsStatistics && options.spans == 1 && !options.twoPass
             && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
+        // Selection by perplexity needs every shortlisted candidate's statistics: no screening then.
+        let screen = selector == nil ? candidateScreen : { _, alive in alive }
         // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
         let scorer = try DistanceScorer(model: model, maxN: n,
                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
@@ -198,7 +208,7 @@ public final class Pruner {
             fit: SpanStatisticsObserver(
                 spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
                 width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil),
-            distances: scorer.accumulators[0], numLayers: L, screen: candidateScreen) : nil
+            distances: scorer.accumulators[0], numLayers: L, screen: screen) : nil
         let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
         let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", run.steps(through: L - 1), "layers")
         let table = try timed(fused ? "distances+statistics" : "distances") {
@@ -206,12 +216,43 @@ public final class Pruner {
             return try scorer.tables()[0]
         }
         progress.end()
-        let spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        var spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
+        var scored: [PerplexitySelector.Candidate]?
+        if let selector {
+            // The shortlist, each with its own estimate, scored by calibration perplexity; the lowest wins.
+            let shortlist = selector.shortlist(table, n: n)
+            var transforms: [[Double]?] = []
+            if let fit = screened?.fit {
+                transforms = try shortlist.map { span in
+                    try options.method.estimator.estimate(fit.statistics(of: span), span: span, ridge: options.ridge)?.matrix
+                }
+            } else if options.method.estimator.needsStatistics {
+                let stats = try collect(shortlist, calibration, options, batches, progress)
+                transforms = try zip(shortlist, stats).map { try options.method.estimator.estimate($1, span: $0, ridge: options.ridge)?.matrix }
+            } else {
+                transforms = shortlist.map { _ in nil }
+            }
+            let windows = min(selector.windows, calibration.samples)
+            let bar = progress.begin("select: \(shortlist.count) candidates × \(windows) windows", windows * (shortlist.count + 1), "window-passes")
+            scored = try timedSelection { try selector.score(model: model, calibration: calibration, table: table, spans: shortlist,
+                                                             transforms: transforms, progress: bar) }
+            progress.end()
+            let best = scored!.indices.min { (scored![$0].perplexity, $0) < (scored![$1].perplexity, $1) }!
+            spans = [shortlist[best]]
+        }
         if let c = screened?.fit {
             for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
         let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: false) }
-        return (spans, table, screened?.fit, record)
+        return (spans, table, screened?.fit, record, scored)
+    }
+
+    /// Seconds the last perplexity selection took (reported as "select").
+    private var selectionSeconds: Double = 0
+    private func timedSelection<T>(_ body: () throws -> T) rethrows -> T {
+        let t = Date()
+        defer { selectionSeconds = Date().timeIntervalSince(t) }
+        return try body()
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.

@@ -74,6 +74,8 @@ public struct PruneReport: Codable, Sendable {
     public var spans: [SpanRecord]
     /// nil when the statistics came from a separate pass 2 (`--two-pass`, several spans, forced start, drop).
     public var fusedPass: FusedPass?
+    /// With selection by perplexity: the shortlisted spans, their distances and calibration perplexities.
+    public var selection: [PerplexitySelector.Candidate]?
     /// The output checkpoint; nil for a dry run (plan only).
     public var output: String?
     /// The plan file written (`--save-plan`), if any.

@@ -25,7 +25,7 @@ public enum PrunedCheckpointWriter {
     }
 
     @discardableResult
-    public static func write(checkpoint: LlamaCheckpoint, edit: ModelEdit, output: URL, force: Bool,
+    public static func write(checkpoint: LlamaCheckpoint, edit: ModelEdit, output: URL, force: Bool, hashing: Bool = true,
                              finalFiles: ((CheckpointWriter.Result) throws -> [(name: String, contents: [UInt8])])? = nil,
                              progress: ((Int, Int) -> Void)? = nil) throws -> CheckpointWriter.Result {
         try checkWritable(edit)
@@ -51,7 +51,8 @@ public enum PrunedCheckpointWriter {
             shards.append(group)
         }
         let config = try checkpoint.config.rewrittenJSON(keepingLayers: edit.keptLayers)
-        let writer = CheckpointWriter(output: output, force: force, inputs: [checkpoint.directory])
+        var writer = CheckpointWriter(output: output, force: force, inputs: [checkpoint.directory])
+        writer.hashing = hashing
         return try writer.write(shards: shards, files: [(name: "config.json", contents: LlamaConfig.configFileBytes(config))],
                                 copying: weights.auxiliaryFiles(), finalFiles: finalFiles, progress: progress)
     }

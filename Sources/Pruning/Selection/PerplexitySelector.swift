@@ -1,0 +1,45 @@
+import Llama
+
+/// Selection by calibration perplexity (`--select perplexity`): among the K windows of length n with the lowest
+/// angular distance, the one whose edited model, each with its own estimate (T for ReplaceMe), has the lowest
+/// perplexity on the first W calibration windows. The candidates run as edits of the same model, resuming from the
+/// residual stream entering each candidate's span (`PerplexityEvaluator.evaluate(edits:)`), so the shared prefix is
+/// computed once per batch; the calibration windows are scored as they are (no BOS added, the first token of each
+/// unscored).
+public struct PerplexitySelector: Sendable {
+    public var candidates: Int
+    public var windows: Int
+    public init(candidates: Int, windows: Int) { self.candidates = candidates; self.windows = windows }
+
+    /// One candidate span, its distance, and the calibration perplexity of the model without it.
+    public struct Candidate: Codable, Sendable {
+        public var start: Int
+        public var end: Int
+        public var distance: Double
+        public var perplexity: Double
+    }
+
+    /// The K lowest-distance windows of length n, lowest first (ties: the earlier start).
+    public func shortlist(_ table: DistanceTable, n: Int) -> [Span] {
+        let d = table.distances(n: n)
+        let order = d.indices.sorted { (d[$0], $0) < (d[$1], $1) }
+        return order.prefix(candidates).map { Span(start: $0 + 1, count: n) }
+    }
+
+    /// Scores `spans` (each with its transform, nil for none) and returns them with their perplexities, in
+    /// `spans` order; the caller picks the lowest. progress: (window-passes, total).
+    public func score(model: LlamaModel, calibration: CalibrationSet, table: DistanceTable, spans: [Span],
+                      transforms: [[Double]?], progress: ((Int, Int) -> Void)? = nil) throws -> [Candidate] {
+        let L = model.geometry.layerCount
+        let edits = try zip(spans, transforms).map { span, t in
+            try ModelEdit.removing(spans: [span], numLayers: L, transforms: t.map { [span.keptLayer: $0] } ?? [:])
+        }
+        let used = calibration.windows.prefix(max(1, windows))
+        let evaluator = PerplexityEvaluator(model: model, seqLen: calibration.seqLen, bos: nil)
+        let results = try evaluator.evaluate(tokens: used.flatMap { $0.map { Int32($0) } }, edits: edits, progress: progress)
+        return spans.enumerated().map { i, s in
+            Candidate(start: s.start, end: s.lastRemoved, distance: table.distance(start: s.start, n: s.count),
+                      perplexity: results[i + 1].perplexity)
+        }
+    }
+}
