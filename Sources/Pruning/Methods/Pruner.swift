@@ -6,8 +6,9 @@ import TensorCore
 /// The whole ReplaceMe prune, end to end, on a checkpoint directory:
 ///
 /// 1. checks the output location and the sizes (nothing is computed or written for a bad request);
-/// 2. pass 1 (`CalibrationRun` feeding `DistanceScorer`): distances for windows of n = layersToRemove / K, then `SpanSelector`
-///    (skipped when the start is forced);
+/// 2. pass 1 (`CalibrationRun` feeding `DistanceScorer`): distances for windows of n = layersToRemove / K, then
+///    `SpanSelector` (skipped when the start is forced), or with `--select perplexity` `PerplexitySelector`: the
+///    lowest calibration perplexity among the K lowest-distance windows, each with its own T;
 /// 3. pass 2 (`SpanStatisticsObserver.collect`) up to the last removed layer, then `TransformSolver` per span
 ///    (skipped for `--method drop`).
 ///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
