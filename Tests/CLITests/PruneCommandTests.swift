@@ -49,7 +49,7 @@ final class PruneCommandTests: XCTestCase {
             (["--output", out, "--layers", "2", "--spans", "2", "--start", "3"], "cannot be combined"),
             (["--output", out, "--ratio", "0.01"], "removes no layer"),
             (["--output", out, "--layers", "3", "--spans", "2"], "not a multiple of --spans 2"),
-            (["--output", out, "--layers", "2", "--method", "magic"], "must be one of replaceme, drop"),
+            (["--output", out, "--layers", "2", "--method", "magic"], "must be one of replaceme, drop, replaceme-select"),
         ] {
             let r = OutputCapture.run(["prune", Self.model] + args + Self.calibration)
             XCTAssertEqual(r.code, 64, "\(args)")

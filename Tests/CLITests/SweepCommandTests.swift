@@ -61,6 +61,33 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertNotEqual(rows[0]["perplexity"] as? [Double], rows[2]["perplexity"] as? [Double], "drop and replaceme differ")
     }
 
+    /// replaceme-select in the sweep chooses, for each n, the span `prune --method replaceme-select` chooses, with
+    /// the same perplexity.
+    func testSelectingMethodEqualsPrune() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let r = OutputCapture.run(["sweep", model, "--layers", "2", "--methods", "replaceme,replaceme-select", "--eval", eval,
+                                   "--eval-seq-len", "16", "--format", "json"] + PruneCommandTests.calibration)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("select n = 2: 6 candidates × 8 windows"), r.stderr)
+        let rows = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        for row in rows where row["method"] as? String == "replaceme-select" {
+            let n = try XCTUnwrap(row["layersRemoved"] as? Int)
+            let out = dir.appendingPathComponent("select-\(n)")
+            let p = OutputCapture.run(["prune", model, "--layers", "\(n)", "--method", "replaceme-select", "--output", out.path,
+                                       "--json"] + PruneCommandTests.calibration)
+            XCTAssertEqual(p.code, 0, p.stderr)
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            let start = try XCTUnwrap((report["spans"] as? [[String: Any]])?.first?["start"] as? Int)
+            XCTAssertEqual(row["spanStart"] as? Int, start, "n = \(n)")
+            XCTAssertEqual((report["selection"] as? [Any])?.count, 8 - n, "every window of length n is a candidate here")
+            let q = OutputCapture.run(["perplexity", out.path, "--text", eval, "--seq-len", "16", "--json"])
+            let ppl = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [String: Any])?["perplexity"] as? Double)
+            let sweepPPL = try XCTUnwrap((row["perplexity"] as? [Double])?.first)
+            XCTAssertEqual(sweepPPL, ppl, accuracy: 1e-5 * ppl)
+        }
+    }
+
     func testGateExitsThreeAfterPrinting() throws {
         let dir = try scratch()
         let (model, eval) = try setUpModel(dir)

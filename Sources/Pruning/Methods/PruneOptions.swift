@@ -9,9 +9,17 @@ public struct PruneOptions: Sendable {
         case replaceme
         /// Remove the same span with no transform (the UIDL baseline), to see what the transform buys.
         case drop
+        /// ReplaceMe with the span chosen by calibration perplexity among the 8 lowest-distance windows, each with
+        /// its own T (`--select perplexity`): the combination that measures best on SmolLM2 (see README).
+        case replacemeSelect = "replaceme-select"
 
         /// This method's estimator.
-        public var estimator: SpanEstimator { self == .replaceme ? .leastSquares : .identity }
+        public var estimator: SpanEstimator { self == .drop ? .identity : .leastSquares }
+        /// The selection the method implies (nil: the one the options give).
+        public var selection: Selection? {
+            self == .replacemeSelect ? .perplexity(candidates: PerplexitySelector.defaultCandidates,
+                                                   windows: PerplexitySelector.defaultWindows) : nil
+        }
     }
 
     public var method: Method = .replaceme
@@ -40,6 +48,8 @@ public struct PruneOptions: Sendable {
         case perplexity(candidates: Int, windows: Int)
     }
     public var selection: Selection = .distance
+    /// The selection in force: `selection` when set, else the method's own (distance by default).
+    public var effectiveSelection: Selection { selection != .distance ? selection : method.selection ?? .distance }
 
     /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
     public var twoPass = false

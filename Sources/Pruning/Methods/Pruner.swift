@@ -79,7 +79,7 @@ public final class Pruner {
         if let start = options.forcedStart {
             _ = try SpanSelector.forced(start: start, n: options.layersToRemove, numLayers: numLayers)
         }
-        if options.selection != .distance && (k > 1 || options.forcedStart != nil) {
+        if options.effectiveSelection != .distance && (k > 1 || options.forcedStart != nil) {
             throw PruningError.selectionNeedsOneSpan
         }
         if k > 1 && options.layersToRemove % k != 0 {
@@ -196,7 +196,7 @@ public final class Pruner {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil)
         }
         var selector: PerplexitySelector?
-        if case .perplexity(let k, let w) = options.selection { selector = PerplexitySelector(candidates: k, windows: w) }
+        if case .perplexity(let k, let w) = options.effectiveSelection { selector = PerplexitySelector(candidates: k, windows: w) }
         let fused = options.method.estimator.needsStatistics && options.spans == 1 && !options.twoPass
             && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
         // Selection by perplexity needs every shortlisted candidate's statistics: no screening then.

@@ -7,6 +7,8 @@ import Llama
 /// computed once per batch; the calibration windows are scored as they are (no BOS added, the first token of each
 /// unscored).
 public struct PerplexitySelector: Sendable {
+    public static let defaultCandidates = 8
+    public static let defaultWindows = 8
     public var candidates: Int
     public var windows: Int
     public init(candidates: Int, windows: Int) { self.candidates = candidates; self.windows = windows }

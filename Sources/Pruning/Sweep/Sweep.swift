@@ -8,7 +8,9 @@ import SafeTensors
 /// 1. pass 1 (`CalibrationRun` + `DistanceScorer`) up to the largest n: the distances of every span length;
 ///    the lowest-distance span of each n (as `prune` chooses it with one span);
 /// 2. pass 2, only when a method's estimator needs statistics: one run to the end of the last chosen span fits
-///    every chosen span at once (`SpanStatisticsObserver`); each estimator solves its spans;
+///    every chosen span at once (`SpanStatisticsObserver`), the shortlists of methods that select by perplexity
+///    included; each estimator solves its spans; a method that selects by perplexity (`replaceme-select`) then
+///    scores its shortlist of each n on the calibration windows (`PerplexitySelector`) and keeps the lowest;
 /// 3. each configuration (method × n) becomes a `ModelEdit`; on each evaluation text the dense model runs once
 ///    per batch of windows and every configuration resumes from the residual stream entering its first edited
 ///    layer (`PerplexityEvaluator.evaluate(edits:)`), so the shared dense prefix is computed once.
@@ -63,13 +65,18 @@ public final class Sweep {
         let spans = try Dictionary(uniqueKeysWithValues: layerCounts.map { n in
             (n, try SpanSelector.select(distances: table.distances(n: n), n: n, spans: 1, numLayers: L)[0])
         })
+        // Shortlists of the methods that select by perplexity (one selector for all of them).
+        var selector: PerplexitySelector?
+        for m in methods { if case .perplexity(let k, let w)? = m.selection { selector = PerplexitySelector(candidates: k, windows: w) } }
+        let shortlists = selector.map { s in Dictionary(uniqueKeysWithValues: layerCounts.map { ($0, s.shortlist(table, n: $0)) }) } ?? [:]
 
         // Pass 2: the statistics of every chosen span, when an estimator needs them.
         var transforms: [Span: LinearTransform] = [:]
         var rows: [Span: Int] = [:]
         if methods.contains(where: { $0.estimator.needsStatistics }) {
             t = Date()
-            let distinct = Array(Set(spans.values)).sorted { ($0.start, $0.count) < ($1.start, $1.count) }
+            let distinct = Array(Set(spans.values).union(shortlists.values.flatMap { $0 }))
+                .sorted { ($0.start, $0.count) < ($1.start, $1.count) }
             let collector = SpanStatisticsObserver(spans: distinct, numLayers: L, width: g.hiddenSize,
                                                    finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
             let p2 = progress.begin("pass 2: statistics (\(distinct.count) spans)", run.steps(through: collector.lastLayer), "layers")
@@ -85,12 +92,29 @@ public final class Sweep {
             timings["solve"] = Date().timeIntervalSince(t)
         }
 
+        // Selection by perplexity: each n's shortlist scored on the calibration windows, the lowest kept.
+        var selected: [Int: Span] = [:]
+        if let selector {
+            t = Date()
+            for n in layerCounts {
+                let list = shortlists[n]!
+                let windows = min(selector.windows, calibration.samples)
+                let bar = progress.begin("select n = \(n): \(list.count) candidates × \(windows) windows", windows * (list.count + 1), "window-passes")
+                let scored = try selector.score(model: model, calibration: calibration, table: table, spans: list,
+                                                transforms: list.map { transforms[$0]?.matrix }, progress: bar)
+                progress.end()
+                selected[n] = list[scored.indices.min { (scored[$0].perplexity, $0) < (scored[$1].perplexity, $1) }!]
+            }
+            timings["select"] = Date().timeIntervalSince(t)
+        }
+        func span(_ method: PruneOptions.Method, _ n: Int) -> Span { method.selection != nil ? selected[n]! : spans[n]! }
+
         // The configurations as edits.
         var configs: [Configuration] = []
         var edits: [ModelEdit] = []
         for method in methods {
             for n in layerCounts {
-                let span = spans[n]!
+                let span = span(method, n)
                 let fit = method.estimator.needsStatistics ? transforms[span] : nil
                 configs.append(Configuration(method: method, layersRemoved: n))
                 edits.append(try ModelEdit.removing(spans: [span], numLayers: L,
@@ -118,7 +142,7 @@ public final class Sweep {
                              densePerplexity: perTextResults[i][0].perplexity)
         }
         let rowsOut = configs.enumerated().map { j, c -> SweepReport.Row in
-            let span = spans[c.layersRemoved]!
+            let span = span(c.method, c.layersRemoved)
             let fit = c.method.estimator.needsStatistics ? transforms[span] : nil
             return SweepReport.Row(
                 method: c.method.rawValue, layersRemoved: c.layersRemoved,
