@@ -5,10 +5,8 @@
 # Usage: scripts/python-env.sh [convert|torch]
 #   convert (default)  gguf, numpy, safetensors, tokenizers, transformers: what the model conversion needs.
 #                      All from the public PyPI index; no torch.
-#   torch              the above plus torch, for the parity checks and benchmarks. A CPU-only build is
-#                      preferred where the machine's pip can find one (`torch==2.13.0+cpu` is not on the public
-#                      index, only in local wheel folders); otherwise the ordinary PyPI `torch` is installed,
-#                      which bundles CUDA libraries (over 1.5 GB) but runs on the CPU all the same.
+#   torch              the above plus torch, for the parity checks and benchmarks (scripts/torch-env.sh says
+#                      which build it installs).
 # Idempotent: re-running with everything installed does nothing but a quick check.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,12 +23,7 @@ if [ ! -f "$venv/.replaceme-convert-v2" ]; then
   "$venv/bin/pip" install --quiet transformers safetensors numpy gguf tokenizers >&2
   touch "$venv/.replaceme-convert-v2"
 fi
-if [ "$profile" = torch ] && [ ! -f "$venv/.replaceme-torch-v2" ]; then
-  if ! "$venv/bin/pip" install --quiet "torch==2.13.0+cpu" >&2 2>/dev/null; then
-    echo "python-env: no CPU-only torch build reachable; installing PyPI's torch (large download)" >&2
-    "$venv/bin/pip" install --quiet torch >&2
-  fi
-  "$venv/bin/pip" install --quiet accelerate threadpoolctl >&2
-  touch "$venv/.replaceme-torch-v2"
+if [ "$profile" = torch ]; then
+  "$root/scripts/torch-env.sh" "$venv"
 fi
 echo "$venv/bin/python"
