@@ -112,9 +112,7 @@ public final class Pruner {
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        selectionSeconds = 0
-        let (spans, table, candidates, fusedPass, selection) = try chooseSpans(calibration, options, batches, progress, timed)
-        if selection != nil { timings["select"] = selectionSeconds }
+        let (spans, table, candidates, fusedPass, selection) = try chooseSpans(calibration, options, batches, progress, &timings)
         var screening = fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
         let estimator = options.method.estimator
@@ -188,7 +186,7 @@ public final class Pruner {
     /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
     /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
-                             _ progress: Progress, _ timed: (String, () throws -> DistanceTable) throws -> DistanceTable)
+                             _ progress: Progress, _ timings: inout [String: Double])
         throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?,
                    selection: [PerplexitySelector.Candidate]?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
@@ -212,10 +210,10 @@ public final class Pruner {
             distances: scorer.accumulators[0], numLayers: L, screen: screen) : nil
         let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
         let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", run.steps(through: L - 1), "layers")
-        let table = try timed(fused ? "distances+statistics" : "distances") {
-            try run.run(through: L - 1, observers: [scorer] + (screened.map { [$0] } ?? []), progress: step)
-            return try scorer.tables()[0]
-        }
+        var t = Date()
+        try run.run(through: L - 1, observers: [scorer] + (screened.map { [$0] } ?? []), progress: step)
+        let table = try scorer.tables()[0]
+        timings[fused ? "distances+statistics" : "distances", default: 0] += Date().timeIntervalSince(t)
         progress.end()
         var spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
         var scored: [PerplexitySelector.Candidate]?
@@ -235,8 +233,10 @@ public final class Pruner {
             }
             let windows = min(selector.windows, calibration.samples)
             let bar = progress.begin("select: \(shortlist.count) candidates × \(windows) windows", windows * (shortlist.count + 1), "window-passes")
-            scored = try timedSelection { try selector.score(model: model, calibration: calibration, table: table, spans: shortlist,
-                                                             transforms: transforms, progress: bar) }
+            t = Date()
+            scored = try selector.score(model: model, calibration: calibration, table: table, spans: shortlist,
+                                        transforms: transforms, progress: bar)
+            timings["select"] = Date().timeIntervalSince(t)
             progress.end()
             let best = scored!.indices.min { (scored![$0].perplexity, $0) < (scored![$1].perplexity, $1) }!
             spans = [shortlist[best]]
@@ -246,14 +246,6 @@ public final class Pruner {
         }
         let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: false) }
         return (spans, table, screened?.fit, record, scored)
-    }
-
-    /// Seconds the last perplexity selection took (reported as "select").
-    private var selectionSeconds: Double = 0
-    private func timedSelection<T>(_ body: () throws -> T) rethrows -> T {
-        let t = Date()
-        defer { selectionSeconds = Date().timeIntervalSince(t) }
-        return try body()
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
