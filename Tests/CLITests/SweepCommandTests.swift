@@ -120,6 +120,7 @@ final class SweepCommandTests: XCTestCase {
             (["--layers", "2", "--eval", dir.appendingPathComponent("none.txt").path], 1, "none.txt: the file does not exist"),
             (["--layers", "2", "--eval", short.path], 1, "too short to evaluate"),
             (["--layers", "7", "--eval", eval], 1, "cannot remove 7 layers"),
+            (["--layers", "2", "--eval", eval, "--write", model + "/inner"], 1, "is inside the input checkpoint"),
             (["--layers", "2", "--eval", eval, "--gate", "replaceme:4", "--max-perplexity-ratio", "2"], 64, "must be METHOD:N"),
         ] as [([String], Int32, String)] {
             let r = OutputCapture.run(["sweep", model] + args + ["--eval-seq-len", "16"] + cal)

@@ -101,7 +101,7 @@ enum SweepCommand {
             gate = (String(parts[0]), n)
         }
         let writeDir = args.string("write").map { URL(fileURLWithPath: $0) }
-        if let writeDir { try checkWriteDirectory(writeDir, input: input, force: force) }
+        if let writeDir { try Pruner.checkOutputDirectory(writeDir, input: input, force: force) }
         let svg = args.string("svg").map { URL(fileURLWithPath: $0) }, heat = args.string("distances-svg").map { URL(fileURLWithPath: $0) }
         for url in [svg, heat].compactMap({ $0 }) { try Pruner.checkSideFile(url, force: force) }
 
@@ -176,19 +176,6 @@ enum SweepCommand {
         try stringList(text, option: option, args).map {
             guard let r = Double($0), r > 0, r < 1 else { throw args.usageError("option '--\(option)': '\($0)' is not a fraction between 0 and 1") }
             return r
-        }
-    }
-
-    /// The --write directory: not inside the input, and empty or absent unless forced.
-    static func checkWriteDirectory(_ url: URL, input: URL, force: Bool) throws {
-        let fm = FileManager.default
-        let inputPath = input.standardizedFileURL.resolvingSymlinksInPath().path
-        let outPath = url.standardizedFileURL.resolvingSymlinksInPath().path
-        if outPath == inputPath || outPath.hasPrefix(inputPath + "/") {
-            throw PruningError.outputInsideInput(output: url.path, input: input.path)
-        }
-        if let contents = try? fm.contentsOfDirectory(atPath: url.path), !contents.isEmpty, !force {
-            throw PruningError.outputExists(path: url.path)
         }
     }
 }

@@ -27,12 +27,6 @@ public struct ModelEdit: Sendable, Equatable {
         return layers[..<k].filter { !$0.isDropped }.count
     }
 
-    /// Whether every kept layer keeps both sub-blocks and the checkpoint's widths: what a stock (uniform)
-    /// Hugging Face LLaMA checkpoint can hold.
-    public var isUniform: Bool {
-        layers.allSatisfy { $0.isDropped || ($0.attention && $0.mlp && $0.mlpChannels == nil && $0.kvGroups == nil) }
-    }
-
     /// Checks the edit against the model it is for; errors name the layer and the field.
     public func validate(geometry g: LlamaGeometry) throws {
         guard layers.count == g.layerCount else {

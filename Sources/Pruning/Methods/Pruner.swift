@@ -90,6 +90,12 @@ public final class Pruner {
         if let url = options.savePlan { try PruningPlan.checkDestination(url, force: options.force) }
     }
 
+    /// Checks an output checkpoint directory before any work: not the input, inside it or containing it; empty or
+    /// absent unless `force` (the checkpoint writer's own rule).
+    public static func checkOutputDirectory(_ url: URL, input: URL, force: Bool) throws {
+        try OutputLocation.check(output: url, input: input, force: force)
+    }
+
     /// Checks a side output file before any work: an existing file is refused unless `force` (a directory always),
     /// and so is a missing or unwritable directory.
     public static func checkSideFile(_ url: URL, force: Bool) throws { try OutputLocation.checkFile(url, force: force) }

@@ -27,14 +27,4 @@ extension ModelEdit {
         }
         return edit
     }
-
-    /// The removed layers grouped into maximal runs of consecutive layers, ascending.
-    public var droppedRuns: [Span] {
-        var runs: [Span] = []
-        for k in droppedLayers {
-            if let last = runs.last, last.end == k { runs[runs.count - 1] = Span(start: last.start, count: last.count + 1) }
-            else { runs.append(Span(start: k, count: 1)) }
-        }
-        return runs
-    }
 }
