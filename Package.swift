@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // replaceme: training-free depth pruning of LLaMA-family checkpoints, pure Swift, no package dependencies.
 // Layers (lower never imports higher): JSON and TensorCore at the bottom; SafeTensors (JSON, TensorCore) and
-// Tokenization (JSON) beside each other; Llama; Pruning; CLI; replaceme.
+// Tokenization (JSON) beside each other; GGUF (all three); Llama; Pruning; CLI; replaceme.
 import PackageDescription
 
 // The hot kernels live in per-ISA modules compiled with their own `-target-cpu`, so that a plain
@@ -31,9 +31,10 @@ let package = Package(
         .target(name: "TensorCore", dependencies: isaDependencies),
         .target(name: "SafeTensors", dependencies: ["JSON", "TensorCore"]),
         .target(name: "Tokenization", dependencies: ["JSON"]),
+        .target(name: "GGUF", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization"]),
         .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors"]),
         .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
-        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama", "Pruning"]),
+        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
         // Helpers shared by the test targets (seeded random numbers, error assertions).
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "JSON", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "JSON", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
+        .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF", "JSON", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "Llama"]),
     ]
 )

@@ -7,12 +7,12 @@ import Darwin
 /// A whole file mapped read-only into memory with `mmap`. Mapping reads nothing: pages are loaded when first
 /// touched and, being clean file pages, can be dropped again by the kernel (or by `release`). The mapping lives
 /// as long as this object. (`Data(contentsOf:options:.mappedIfSafe)` was measured to read the whole file.)
-final class MappedFile: @unchecked Sendable {
-    let path: String
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
     /// The file's bytes; empty for an empty file.
-    let bytes: UnsafeRawBufferPointer
+    public let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws(SafeTensorsError) {
+    public init(path: String) throws(SafeTensorsError) {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(file: path, reason: String(cString: strerror(errno))) }
@@ -38,7 +38,7 @@ final class MappedFile: @unchecked Sendable {
 
     /// Tells the kernel the pages covering `range` are not needed now, so they leave this process's resident set
     /// (they are read again from the file if touched later). Used after streaming a tensor through.
-    func release(_ range: Range<Int>) {
+    public func release(_ range: Range<Int>) {
         guard let base = bytes.baseAddress, !range.isEmpty else { return }
         // Only whole pages inside the range: a page shared with a neighbouring tensor stays (it is refetched
         // from the file anyway if dropped, so this is about not wasting work, not correctness).

@@ -2,7 +2,7 @@
 ///
 /// Bytes 0x21–0x7E, 0xA1–0xAC and 0xAE–0xFF (188 printable bytes) map to the scalar of the same value; the other
 /// 68 bytes map, in increasing byte order, to U+0100, U+0101, … (so 0x20 ' ' ↦ 'Ġ' U+0120, 0x0A ↦ 'Ċ' U+010A).
-enum ByteLevelAlphabet {
+public enum ByteLevelAlphabet {
     /// scalarOf[b]: the character byte b becomes.  [256]
     static let scalarOf: [UInt32] = {
         var table = [UInt32](repeating: 0, count: 256)
@@ -43,5 +43,16 @@ enum ByteLevelAlphabet {
         out.reserveCapacity(bytes.count * 2)
         for b in bytes { out.append(contentsOf: utf8Of[Int(b)]) }
         return out
+    }
+
+    /// Whether every character of `token` is one of the table's 256 characters (a byte-level vocabulary spells
+    /// every token so).
+    public static func spells(_ token: String) -> Bool {
+        token.unicodeScalars.allSatisfy { byte(for: $0.value) != nil }
+    }
+
+    /// `text`'s UTF-8 bytes spelled in the table's characters (`" a"` → `"Ġa"`).
+    public static func spelling(_ text: String) -> String {
+        String(decoding: map(Array(text.utf8)[...]), as: UTF8.self)
     }
 }

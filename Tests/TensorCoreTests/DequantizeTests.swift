@@ -1,0 +1,50 @@
+import XCTest
+import TensorCore
+import TestSupport
+
+/// The fast dequantization kernels against their per-element reference twins, on random blocks (random bytes,
+/// so random float16 factors including subnormals, infinities and NaN), for every format, on block counts that
+/// take the single-thread and the multi-thread path. (The kernels are scalar: there is no ISA-specific path.)
+final class DequantizeTests: XCTestCase {
+    func testFastEqualsReferenceForEveryFormat() {
+        for format in QuantizedFormat.allCases {
+            var rng = SeededGenerator(seed: 7 &+ UInt64(format.blockBytes))
+            for blocks in [1, 3, 4097] {
+                var raw = [UInt8](repeating: 0, count: blocks * format.blockBytes)
+                for i in raw.indices { raw[i] = UInt8(truncatingIfNeeded: rng.next()) }
+                var fast = [Float](repeating: 0, count: blocks * format.blockElements)
+                var reference = [Float](repeating: 1, count: blocks * format.blockElements)
+                raw.withUnsafeBytes { src in
+                    fast.withUnsafeMutableBufferPointer { Dequantize.blocks(format, src.baseAddress!, count: blocks, into: $0.baseAddress!) }
+                    reference.withUnsafeMutableBufferPointer {
+                        ReferenceKernels.dequantize(format, src.baseAddress!, count: blocks, into: $0.baseAddress!)
+                    }
+                }
+                let differ = zip(fast, reference).filter { !($0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN)) }.count
+                XCTAssertEqual(differ, 0, "\(format.rawValue), \(blocks) blocks: \(differ) elements differ")
+            }
+        }
+    }
+
+    /// A hand-made Q8_0 block: d = 0.5, q = -128…-97 gives q·d exactly.
+    func testQ8_0ByHand() {
+        var block: [UInt8] = [0x00, 0x38]   // float16 0.5
+        for i in 0..<32 { block.append(UInt8(bitPattern: Int8(-128 + i))) }
+        var out = [Float](repeating: 0, count: 32)
+        block.withUnsafeBytes { src in
+            out.withUnsafeMutableBufferPointer { Dequantize.blocks(.q8_0, src.baseAddress!, count: 1, into: $0.baseAddress!) }
+        }
+        XCTAssertEqual(out, (0..<32).map { Float(-128 + $0) * 0.5 })
+    }
+
+    /// A hand-made Q4_1 block: d = 1, m = -8, nibbles 0…15 then 15…0.
+    func testQ4_1ByHand() {
+        var block: [UInt8] = [0x00, 0x3C, 0x00, 0xC8]   // float16 1.0, -8.0
+        for j in 0..<16 { block.append(UInt8(j) | UInt8(15 - j) << 4) }
+        var out = [Float](repeating: 0, count: 32)
+        block.withUnsafeBytes { src in
+            out.withUnsafeMutableBufferPointer { ReferenceKernels.dequantize(.q4_1, src.baseAddress!, count: 1, into: $0.baseAddress!) }
+        }
+        XCTAssertEqual(out, (0..<16).map { Float($0) - 8 } + (0..<16).map { Float(15 - $0) - 8 })
+    }
+}
