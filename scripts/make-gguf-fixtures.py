@@ -9,7 +9,8 @@ reader/writer of llama.cpp's project), numpy, safetensors and, for the tokenizer
   tiny-llama.gguf         Tests/LlamaTests/Fixtures/tiny-llama as llama.cpp's converter writes it: F32, q/k rows
                           permuted (convert_hf_to_gguf.py's LlamaModel.permute), llama.* keys, its byte vocabulary
   tiny-qwen2.gguf         Tests/LlamaTests/Fixtures/tiny-qwen2 (no permutation for qwen2), with the 1501-token BPE
-                          of Tests/TokenizationTests/Fixtures/qwen2 (tokenizer.ggml.pre = qwen2)
+                          of Tests/TokenizationTests/Fixtures/qwen2 (tokenizer.ggml.pre = qwen2), plus
+                          <|endoftext|> as a CONTROL token (as real Qwen2 files have it)
   tiny-qwen2.tokens.json  transformers' own GGUF tokenizer (AutoTokenizer gguf_file=) on every text of
                           Tests/TokenizationTests/Fixtures/texts.json: the ids replaceme's import must give
 
@@ -112,6 +113,11 @@ def model_gguf(src, dst, arch, tokenizer_json, pre):
     types = [1] * len(tokens)
     for a in tok["added_tokens"]:
         types[a["id"]] = 3 if a["special"] else 4
+    # transformers' GGUF route (GPT2Tokenizer) adds its default special token <|endoftext|> when the vocabulary
+    # lacks it, at an id beyond the file's; real byte-level GGUFs carry it as a CONTROL token, so this one does too.
+    if "<|endoftext|>" not in tokens:
+        tokens.append("<|endoftext|>")
+        types.append(3)
     w.add_tokenizer_model("gpt2"); w.add_tokenizer_pre(pre); w.add_token_list(tokens); w.add_token_types(types)
     merges = [m if isinstance(m, str) else " ".join(m) for m in tok["model"]["merges"]]
     if merges:

@@ -34,6 +34,19 @@ struct GGUFCursor {
         return Int(v)
     }
 
+    /// A uint64 count of items each at least `minimumBytes` long, checked to fit in the rest of the file (so no
+    /// allocation is ever sized from a count the file cannot back). `what` names the items (`metadata keys`).
+    mutating func itemCount(_ what: String, minimumBytes: Int) throws(GGUFError) -> Int {
+        let start = offset
+        let v = try scalar(UInt64.self, "count of " + what)
+        let (needed, overflow) = v.multipliedReportingOverflow(by: UInt64(minimumBytes))
+        guard !overflow, needed <= UInt64(remaining) else {
+            throw .truncated(file: file, what: "\(v) \(what)", offset: start,
+                             needed: overflow || needed > UInt64(Int.max) ? Int.max : Int(needed), fileSize: bytes.count)
+        }
+        return Int(v)
+    }
+
     /// A gguf_string: uint64 byte length, then that many bytes of UTF-8 (checked).
     mutating func string(_ what: @autoclosure () -> String) throws(GGUFError) -> String {
         let n = try count("length of " + what())

@@ -43,10 +43,9 @@ public final class GGUFFile: @unchecked Sendable {
             }
             throw GGUFError.unsupportedVersion(file: path, version: version)
         }
-        let tensorCount = try c.count("tensor count")
-        let keyCount = try c.count("metadata key count")
-        // Each key takes at least 13 bytes (8 length + 1 character... + 4 type), each tensor entry at least 24.
-        try c.need(keyCount * 13, "\(keyCount) metadata keys")
+        // A key takes at least 13 bytes (8 length, 1 character, 4 type), a tensor entry at least 25.
+        let tensorCount = try c.itemCount("tensor entries", minimumBytes: 25)
+        let keyCount = try c.itemCount("metadata keys", minimumBytes: 13)
 
         var keys: [String] = []
         var metadata: [String: GGUFValue] = [:]
@@ -71,7 +70,7 @@ public final class GGUFFile: @unchecked Sendable {
         }
         self.alignment = alignment
 
-        try c.need(tensorCount * 24, "\(tensorCount) tensor entries")
+        try c.need(tensorCount * 25, "\(tensorCount) tensor entries")
         var entries: [(name: String, dims: [Int], type: GGMLType, offset: Int, bytes: Int)] = []
         var byName: [String: Int] = [:]
         for t in 0..<tensorCount {
@@ -166,8 +165,7 @@ public final class GGUFFile: @unchecked Sendable {
             guard elementType <= 12, elementType != 9 else {
                 throw .invalidMetadata(file: c.file, key: key, reason: "array element type \(elementType) is not a GGUF scalar or string type")
             }
-            let n = try c.count("array length of '\(key)'")
-            try c.need(n * Self.minimumSize(elementType), "\(n) array elements of '\(key)'")
+            let n = try c.itemCount("array elements of '\(key)'", minimumBytes: Self.minimumSize(elementType))
             var items: [GGUFValue] = []
             items.reserveCapacity(n)
             for i in 0..<n { items.append(try readValue(&c, type: elementType, key: "\(key)[\(i)]", nested: true)) }

@@ -125,6 +125,7 @@ public struct GGUFModelImport {
         o["num_attention_heads"] = .int(heads)
         o["num_hidden_layers"] = .int(layers)
         o["num_key_value_heads"] = .int(kvHeads)
+        if file.metadata["tokenizer.ggml.padding_token_id"] != nil { o["pad_token_id"] = .int(try file.int("tokenizer.ggml.padding_token_id")) }
         o["rms_norm_eps"] = try float32Text("\(a).attention.layer_norm_rms_epsilon")
         o["rope_scaling"] = try ropeScaling()
         o["rope_theta"] = file.metadata["\(a).rope.freq_base"] == nil ? .double(10000) : try float32Text("\(a).rope.freq_base")

@@ -18,7 +18,7 @@ enum ApplyCommand {
         EXAMPLE: replaceme prune models/smollm2-135m-bf16 --ratio 0.25 --dry-run --save-plan out/plan.json
                  replaceme apply models/smollm2-135m-bf16 --plan out/plan.json --output out/smollm2-pruned
         """,
-        positionals: [.init("checkpoint-dir", "The input Hugging Face checkpoint directory the plan was made for.")],
+        positionals: [.init("checkpoint", "The input Hugging Face checkpoint directory the plan was made for, or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("plan", "PLAN.json", "The pruning plan to apply (required)."),
             .value("output", "DIR", "Where to write the checkpoint (required; must not exist or be empty, unless --force)."),
@@ -30,7 +30,7 @@ enum ApplyCommand {
             guard let outputPath = args.string("output") else { throw args.usageError("missing option '--output DIR'") }
             final class Holder: @unchecked Sendable { var bar: ProgressBar? }
             let holder = Holder()   // the tensor count is known once the checkpoint is open
-            let report = try PlanApplier.apply(checkpointDirectory: URL(fileURLWithPath: args.positional(0)!),
+            let report = try PlanApplier.apply(checkpointDirectory: try context.checkpointDirectory(args.positional(0)!),
                                                plan: URL(fileURLWithPath: planPath), output: URL(fileURLWithPath: outputPath),
                                                force: args.flag("force"), toolVersion: ToolVersion.current,
                                                progress: { done, total in

@@ -2,20 +2,25 @@ import Foundation
 import Llama
 import SafeTensors
 
-/// `replaceme convert <checkpoint-dir> <output-dir> [--dtype D] [--max-shard-size SIZE] [--force]`:
+/// `replaceme convert <checkpoint> <output-dir> [--dtype D] [--max-shard-size SIZE] [--force]`:
 /// rewrites a checkpoint through replaceme's reader and writer (change dtype, reshard, or just validate and
-/// copy). Tensors stream from the mapped input to the output; memory stays small whatever the model size.
+/// copy), or writes a GGUF file (llama or qwen2) as the equivalent Hugging Face checkpoint. Tensors stream from
+/// the mapped input to the output, one at a time; memory stays small whatever the model size.
 enum ConvertCommand {
     static let spec = CommandSpec(
         name: "convert",
-        summary: "Copy a checkpoint, optionally changing its dtype or sharding (streams; validates on the way).",
+        summary: "Copy a checkpoint, changing its dtype or sharding, or turn a GGUF file into a Hugging Face checkpoint.",
         discussion: """
         Tokenizer, generation and other small files are copied; config.json is copied with its dtype updated.
+        From a GGUF file (general.architecture llama or qwen2, a gpt2-style vocabulary): tensors are dequantized
+        (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K-Q6_K; exactly, to Float32), renamed, the q/k rows of
+        llama files unpermuted; config.json, generation_config.json, tokenizer.json and tokenizer_config.json are
+        built from the metadata. --dtype keep means float32 for a GGUF input.
         Rotary inv_freq buffers of old checkpoints are dropped (transformers recomputes them).
         The output appears only when complete (written to a hidden temporary sibling, then renamed).
         """,
         positionals: [
-            .init("checkpoint-dir", "The input Hugging Face checkpoint directory."),
+            .init("checkpoint", "The input Hugging Face checkpoint directory, or a GGUF file."),
             .init("output-dir", "Where to write the new checkpoint (must not exist, be empty, or use --force)."),
         ],
         options: [
@@ -36,6 +41,15 @@ enum ConvertCommand {
             }
             let input = URL(fileURLWithPath: args.positional(0)!)
             let output = URL(fileURLWithPath: args.positional(1)!)
+            if GGUFConversion.isGGUF(input) {
+                let conversion = try GGUFConversion(url: input)
+                let bar = context.progress("convert", total: conversion.model.tensors.count, unit: "tensors")
+                let result = try conversion.write(to: output, dtype: target ?? .f32, maxShardBytes: maxShard,
+                                                  force: args.flag("force"), progress: { done, _ in bar.update(done) })
+                bar.finish()
+                printSummary(result, output: output, context)
+                return 0
+            }
             let checkpoint = try LlamaCheckpoint(directory: input)
             let weights = checkpoint.weights
             // Without --max-shard-size the input's file layout is kept (a plain copy reproduces every file).
@@ -61,11 +75,15 @@ enum ConvertCommand {
                 ? writer.write(shards: shards, files: files, copying: copying, progress: progress)
                 : writer.write(tensors: shards.flatMap { $0 }, files: files, copying: copying, progress: progress)
             bar.finish()
-            let total = result.weightFiles.reduce(0) { $0 + $1.bytes }
-            context.print("Wrote \(output.path): \(result.tensorCount) tensors in \(result.weightFiles.count) file\(result.weightFiles.count == 1 ? "" : "s"), \(CheckpointSummary.bytes(total))")
-            for f in result.weightFiles + result.otherFiles {
-                context.print("  \(f.name)  \(CheckpointSummary.bytes(f.bytes))")
-            }
+            printSummary(result, output: output, context)
             return 0
         })
+
+    static func printSummary(_ result: CheckpointWriter.Result, output: URL, _ context: CommandContext) {
+        let total = result.weightFiles.reduce(0) { $0 + $1.bytes }
+        context.print("Wrote \(output.path): \(result.tensorCount) tensors in \(result.weightFiles.count) file\(result.weightFiles.count == 1 ? "" : "s"), \(CheckpointSummary.bytes(total))")
+        for f in result.weightFiles + result.otherFiles {
+            context.print("  \(f.name)  \(CheckpointSummary.bytes(f.bytes))")
+        }
+    }
 }

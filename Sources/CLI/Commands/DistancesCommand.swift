@@ -15,7 +15,7 @@ enum DistancesCommand {
 
         EXAMPLE: replaceme distances models/smollm2-135m-bf16 --max-n 8 --svg distances.svg
         """,
-        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory.")],
+        positionals: [.init("checkpoint", "A Hugging Face checkpoint directory, or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("max-n", "N", "Longest span length in the table.", default: "layers - 2"),
             .value("format", "F", "Output format: text, csv or json.", default: "text"),
@@ -30,7 +30,7 @@ enum DistancesCommand {
             let calibration = try CalibrationOptions.parse(args)
             let svgURL = args.string("svg").map { URL(fileURLWithPath: $0) }
             if let svgURL { try Pruner.checkSideFile(svgURL, force: true) }   // before any work
-            let pruner = try Pruner(checkpointDirectory: URL(fileURLWithPath: args.positional(0)!))
+            let pruner = try Pruner(checkpointDirectory: try context.checkpointDirectory(args.positional(0)!))
             let layers = pruner.numLayers
             let maxN = try args.int("max-n", in: 1...max(1, layers - 2)) ?? (layers - 2)
             let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,

@@ -12,10 +12,10 @@ enum InspectCommand {
         The checkpoint is validated as it is read: every safetensors header, the shard index, and every tensor's
         shape against config.json. A problem is reported naming the file and tensor.
         """,
-        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory (config.json + *.safetensors).")],
+        positionals: [.init("checkpoint", "A Hugging Face checkpoint directory (config.json + *.safetensors), or a GGUF file (converted once to Float32 in the cache).")],
         options: [.flag("json", "Print machine-readable JSON.")],
         run: { args, context in
-            let dir = URL(fileURLWithPath: args.positional(0)!)
+            let dir = try context.checkpointDirectory(args.positional(0)!)
             let checkpoint = try LlamaCheckpoint(directory: dir)
             let summary = CheckpointSummary(checkpoint, path: args.positional(0)!)
             if args.flag("json") {

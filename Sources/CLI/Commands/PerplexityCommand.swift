@@ -33,7 +33,7 @@ enum PerplexityCommand {
           windows when the whole model in Float32 fits in a quarter of RAM (--residency cached), otherwise every
           batch of windows streams the layers again (--residency streaming), so checkpoints larger than RAM run.
         """,
-        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json).")],
+        positionals: [.init("checkpoint", "A Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json), or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("text", "FILE", "A UTF-8 text file to score."),
             .value("jsonl", "FILE", "A JSON-lines file; each line's \"text\" field is scored."),
@@ -64,7 +64,7 @@ enum PerplexityCommand {
         let documents = try TextFile.documents(URL(fileURLWithPath: textPath ?? jsonlPath!), bom: .keep, jsonl: jsonlPath != nil)
         guard !documents.isEmpty, !documents.allSatisfy(\.isEmpty) else { throw CLIError.emptyInput(path: textPath ?? jsonlPath!) }
         let text = documents.joined(separator: "\n\n")
-        let dir = URL(fileURLWithPath: dirPath)
+        let dir = try context.checkpointDirectory(dirPath)
         let source = try CheckpointWeights(directory: dir)
         let tokenizer = try Tokenizer(directory: dir)
         let tokens = tokenizer.encode(text, addSpecialTokens: false).map { Int32(truncatingIfNeeded: $0) }

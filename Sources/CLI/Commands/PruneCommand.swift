@@ -26,7 +26,7 @@ enum PruneCommand {
 
         EXAMPLE: replaceme prune models/smollm2-135m-bf16-sharded --output out/smollm2-pruned --ratio 0.25
         """,
-        positionals: [.init("checkpoint-dir", "The input Hugging Face checkpoint directory.")],
+        positionals: [.init("checkpoint", "The input Hugging Face checkpoint directory, or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("output", "DIR", "Where to write the pruned checkpoint (required unless --dry-run; must not exist or be "
                    + "empty, unless --force)."),
@@ -90,7 +90,7 @@ enum PruneCommand {
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
 
-            let input = URL(fileURLWithPath: args.positional(0)!)
+            let input = try context.checkpointDirectory(args.positional(0)!)
             let output = outputPath.map { URL(fileURLWithPath: $0) }
             let pruner = try Pruner(checkpointDirectory: input)
             let count = layers ?? Int((ratio! * Double(pruner.numLayers)).rounded())

@@ -31,7 +31,7 @@ enum SweepCommand {
         EXAMPLE: replaceme sweep models/smollm2-135m-bf16 --layers 2,4,6,8 --methods drop,replaceme \\
                    --eval calibration-samples/eval/botchan.txt,calibration-samples/eval/shakespeare-tragedies.txt --svg sweep.svg
         """,
-        positionals: [.init("checkpoint-dir", "The input Hugging Face checkpoint directory.")],
+        positionals: [.init("checkpoint", "The input Hugging Face checkpoint directory, or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("layers", "N[,N...]", "Layer counts to remove, one configuration per method and count."),
             .value("ratios", "R[,R...]", "Fractions of the layers to remove (rounded to the nearest count), instead of --layers."),
@@ -82,7 +82,7 @@ enum SweepCommand {
         let calibration = try CalibrationOptions.parse(args)
 
         // Then what needs the checkpoint, and every output location, before any calibration work.
-        let input = URL(fileURLWithPath: args.positional(0)!)
+        let input = try context.checkpointDirectory(args.positional(0)!)
         let pruner = try Pruner(checkpointDirectory: input)
         let L = pruner.numLayers
         let counts: [Int] = try layerList ?? ratioList!.map { r in

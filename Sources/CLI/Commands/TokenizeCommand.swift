@@ -16,7 +16,7 @@ enum TokenizeCommand {
           replaceme tokenize models/smollm2-135m-fp32 --text "Hello, world!"
           replaceme tokenize models/smollm2-135m-fp32 --file prompt.txt --json
         """,
-        positionals: [.init("checkpoint-dir", "A Hugging Face checkpoint directory (or any directory with tokenizer.json).")],
+        positionals: [.init("checkpoint", "A Hugging Face checkpoint directory (or any directory with tokenizer.json), or a GGUF file (converted once to Float32 in the cache).")],
         options: [
             .value("text", "T", "The text to tokenize."),
             .value("file", "F", "A UTF-8 text file to tokenize."),
@@ -28,7 +28,7 @@ enum TokenizeCommand {
         run: run)
 
     static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
-        let directory = URL(fileURLWithPath: args.positional(0)!)
+        let directory = try context.checkpointDirectory(args.positional(0)!)
         let text: String
         switch (args.string("text"), args.string("file")) {
         case let (t?, nil):

@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+@testable import GGUF
+import JSON
+import Llama
+import SafeTensors
+import Tokenization
+
+/// GGUF → Hugging Face: the tiny fixtures written as llama.cpp's converter writes them (permuted q/k for llama),
+/// converted back, must give the original checkpoint's tensors exactly, a config that describes them, and a
+/// tokenizer whose ids equal transformers' own GGUF tokenizer (goldens by scripts/make-gguf-fixtures.py).
+final class GGUFImportTests: XCTestCase {
+    static let fixtures = GGUFFileTests.fixtures
+    static let llamaFixtures = fixtures.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("LlamaTests/Fixtures")
+
+    func converted(_ name: String) throws -> URL {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-import-\(UUID().uuidString)")
+        try GGUFConversion(url: Self.fixtures.appendingPathComponent(name)).write(to: out, dtype: .f32)
+        return out
+    }
+
+    func assertSameTensors(_ a: URL, _ b: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let x = try SafeTensorsCheckpoint(directory: a), y = try SafeTensorsCheckpoint(directory: b)
+        XCTAssertEqual(Set(x.tensorNames), Set(y.tensorNames), file: file, line: line)
+        for name in y.tensorNames {
+            XCTAssertEqual(try x.info(name)?.shape, y.info(name)?.shape, name, file: file, line: line)
+            XCTAssertEqual(try x.floats(name).map(\.bitPattern), try y.floats(name).map(\.bitPattern), name, file: file, line: line)
+        }
+    }
+
+    func testTinyLlamaRoundTripsExactly() throws {
+        let out = try converted("tiny-llama.gguf")
+        try assertSameTensors(out, Self.llamaFixtures.appendingPathComponent("tiny-llama"))
+        let ours = try LlamaConfig.load(directory: out), original = try LlamaConfig.load(directory: Self.llamaFixtures.appendingPathComponent("tiny-llama"))
+        XCTAssertEqual(try LlamaGeometry(config: ours), try LlamaGeometry(config: original))
+        XCTAssertEqual(ours.ropeTheta, original.ropeTheta)
+        XCTAssertEqual(ours.rmsNormEps, original.rmsNormEps)
+        XCTAssertEqual(ours.tieWordEmbeddings, original.tieWordEmbeddings)
+        _ = try LlamaCheckpoint(directory: out)   // config and tensors agree
+        // The byte vocabulary without merges tokenizes as the original tokenizer.json does.
+        let a = try Tokenizer(directory: out), b = try Tokenizer(directory: Self.llamaFixtures.appendingPathComponent("tiny-llama"))
+        for text in ["Hello, world!", "  ünïcödé\n\t 123"] { XCTAssertEqual(a.encode(text), b.encode(text), text) }
+    }
+
+    func testTinyQwen2RoundTripsExactly() throws {
+        let out = try converted("tiny-qwen2.gguf")
+        try assertSameTensors(out, Self.llamaFixtures.appendingPathComponent("tiny-qwen2"))
+        let config = try LlamaConfig.load(directory: out)
+        XCTAssertEqual(config.modelType, "qwen2")
+        XCTAssertTrue(config.qkvBias)
+        XCTAssertEqual(config.rmsNormEps, 1e-6)
+        XCTAssertEqual(config.raw["layer_types"]?.arrayValue?.count, 2)
+    }
+
+    /// Ids equal transformers' `AutoTokenizer.from_pretrained(gguf_file=)` on all 338 test texts.
+    func testTokenizerMatchesTransformersGGUFRoute() throws {
+        let file = try GGUFFile(url: Self.fixtures.appendingPathComponent("tiny-qwen2.gguf"))
+        let imp = try GGUFTokenizerImport(file)
+        let json = Data(JSONValue.object(try imp.tokenizerJSON()).serialized().utf8)
+        let tokenizer = try Tokenizer(tokenizerJSON: json)
+        let texts = try JSONParser.parse(Array(try Data(contentsOf: Self.fixtures.deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("TokenizationTests/Fixtures/texts.json")))).arrayValue!
+        let goldens = try JSONParser.parse(Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("tiny-qwen2.tokens.json"))))["ids"]!.arrayValue!
+        XCTAssertEqual(texts.count, goldens.count)
+        var differ = 0
+        for (t, g) in zip(texts, goldens) where tokenizer.encode(t.stringValue!) != g.arrayValue!.map({ $0.intValue! }) { differ += 1 }
+        XCTAssertEqual(differ, 0, "\(differ) of \(texts.count) texts differ from transformers' GGUF tokenizer")
+    }
+
+    func testRefusesWhatItCannotConvert() throws {
+        func refused(_ edit: (inout GGUFBuilder) -> Void, _ check: (GGUFError) -> Bool, line: UInt = #line) throws {
+            var b = GGUFBuilder()
+            b.add("general.architecture", string: "llama")
+            b.add("tokenizer.ggml.model", string: "gpt2")
+            b.add("tokenizer.ggml.pre", string: "gpt-2")
+            b.add("tokenizer.ggml.tokens", strings: ["a", "b"])
+            b.add("llama.block_count", uint32: 1)
+            b.add("llama.attention.head_count", uint32: 2)
+            b.add("llama.attention.head_count_kv", uint32: 1)
+            edit(&b)
+            let url = try b.write()
+            XCTAssertThrowsError(try GGUFConversion(url: url), line: line) {
+                guard let e = $0 as? GGUFError else { return XCTFail("\($0)", line: line) }
+                XCTAssertTrue(check(e), "\(e)", line: line)
+            }
+        }
+        try refused({ $0.keys[0] = ("general.architecture", 8, GGUFBuilder.str("gpt2")) }) {
+            if case .unsupportedModel(_, "general.architecture", "gpt2", _) = $0 { return true }; return false
+        }
+        try refused({ $0.keys[1] = ("tokenizer.ggml.model", 8, GGUFBuilder.str("llama")) }) {
+            if case .unsupportedModel(_, "tokenizer.ggml.model", "llama", ["gpt2"]) = $0 { return true }; return false
+        }
+        try refused({ $0.keys[2] = ("tokenizer.ggml.pre", 8, GGUFBuilder.str("mystery")) }) {
+            if case .unsupportedModel(_, "tokenizer.ggml.pre", "mystery", let s) = $0 { return s.contains("qwen2") }; return false
+        }
+        try refused({ $0.addF32("blk.0.attn_sinks.weight", dims: [2], values: [1, 2]) }) {
+            if case .invalidTensor(_, "blk.0.attn_sinks.weight", let r) = $0 { return r.contains("not a tensor of a llama model") }; return false
+        }
+        try refused({ $0.keys.remove(at: 4) }) {
+            if case .missingKey(_, "llama.block_count") = $0 { return true }; return false
+        }
+    }
+
+    func testUnpermuteInvertsLlamaCppPermute() {
+        // llama.cpp: w.reshape(heads, 2, rows/heads/2, cols).swapaxes(1, 2); rows 8 = 2 heads × hd 4, cols 1.
+        let hf: [Float] = [0, 1, 2, 3, 4, 5, 6, 7]
+        var gguf: [Float] = [0, 2, 1, 3, 4, 6, 5, 7]
+        GGUFModelImport.unpermuteRows(&gguf, rows: 8, cols: 1, heads: 2)
+        XCTAssertEqual(gguf, hf)
+    }
+}
