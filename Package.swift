@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["JSON", "TensorCore"]),
         .target(name: "Tokenization", dependencies: ["JSON"]),
         .target(name: "GGUF", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization"]),
-        .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors"]),
+        .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors", "GGUF"]),
         .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
         .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "JSON", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "JSON", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
-        .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF", "JSON", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
+        .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF", "JSON", "TensorCore", "Tokenization", "SafeTensors", "Llama"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CLI", "Llama"]),
     ]
 )

@@ -59,6 +59,6 @@ final class CommandLineToolTests: XCTestCase {
     func testMissingPositionalIsUsageError() {
         let r = OutputCapture.run(["inspect"])
         XCTAssertEqual(r.code, 64)
-        XCTAssertTrue(r.stderr.contains("missing argument <checkpoint-dir>"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("missing argument <checkpoint>"), r.stderr)
     }
 }
