@@ -88,6 +88,30 @@ public struct GGUFModelImport {
         }
     }
 
+    /// llama.cpp's q/k row permutation (what its converter applies to `llama` models), in place; the inverse of
+    /// `unpermuteRows`. w: [rows, cols] with rows = heads · hd, hd even.
+    public static func permuteRows(_ w: inout [Float], rows: Int, cols: Int, heads: Int) {
+        let hd = rows / heads
+        let src = w
+        for h in 0..<heads {
+            for i in 0..<(hd / 2) {
+                for j in 0..<2 {
+                    let to = (h * hd + 2 * i + j) * cols, from = (h * hd + j * (hd / 2) + i) * cols
+                    for c in 0..<cols { w[to + c] = src[from + c] }
+                }
+            }
+        }
+    }
+
+    /// The GGUF name of an HF tensor name (the inverse of `hfName`), or nil.
+    public static func ggufName(_ hf: String) -> String? {
+        if let g = globalNames.first(where: { $0.value == hf })?.key { return g }
+        let parts = hf.split(separator: ".", maxSplits: 3).map(String.init)
+        guard parts.count == 4, parts[0] == "model", parts[1] == "layers", let i = Int(parts[2]),
+              let suffix = layerNames.first(where: { $0.value == parts[3] })?.key else { return nil }
+        return "blk.\(i).\(suffix)"
+    }
+
     /// config.json for the model, in the key order transformers writes (sorted), `torch_dtype` = `dtype`.
     public func configJSON(torchDtype: String) throws -> JSONObject {
         let a = architecture

@@ -16,6 +16,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case invalidLayerSelection(reason: String)
     /// A model edit (pruning plan) that does not fit the model; `field` names where it is wrong.
     case invalidEdit(field: String, reason: String)
+    /// Something in `file` (at `key`) that the GGUF export cannot write, or a file it needs that is missing.
+    case notExportable(file: String, key: String, reason: String)
 
     /// A forward pass got no samples.
     case emptyBatch
@@ -54,6 +56,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "\(f): model_type '\(t)' is not supported (supported: \(supported.joined(separator: ", ")))"
         case .inconsistentConfig(let f, let r):
             return "\(f): \(r)"
+        case .notExportable(let f, let k, let r):
+            return "\(f): \(k) \(r)"
         case .missingTensor(let t, let d, let h):
             return "checkpoint \(d) lacks tensor '\(t)'" + (h.isEmpty ? "" : " (\(h))")
         case .shapeMismatch(let t, let f, let e, let a, let h):

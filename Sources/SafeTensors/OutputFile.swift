@@ -8,7 +8,7 @@ import Darwin
 /// Every byte written is also hashed (SHA-256, unless `hashing` is off), so a report can name the file's digest
 /// without reading it back.
 /// Errors name the path. Used only inside the writers' temporary names.
-final class OutputFile {
+public final class OutputFile {
     let path: String
     private var fd: Int32
     private let capacity = 4 << 20
@@ -21,7 +21,7 @@ final class OutputFile {
     private(set) var sha256: String?
 
     /// Creates `path`, which must not exist yet.
-    init(path: String, hashing: Bool = true) throws(SafeTensorsError) {
+    public init(path: String, hashing: Bool = true) throws(SafeTensorsError) {
         self.path = path
         self.hashing = hashing
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -34,7 +34,7 @@ final class OutputFile {
         buffer.deallocate()
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(SafeTensorsError) {
         guard let src = bytes.baseAddress, bytes.count > 0 else { return }
         if hashing { hasher.update(bytes) }
         if used + bytes.count <= capacity {
@@ -52,7 +52,7 @@ final class OutputFile {
         bytesWritten += bytes.count
     }
 
-    func write(_ bytes: [UInt8]) throws(SafeTensorsError) {
+    public func write(_ bytes: [UInt8]) throws(SafeTensorsError) {
         do {
             try bytes.withUnsafeBytes { buf in try write(buf) }
         } catch let e as SafeTensorsError {
@@ -87,7 +87,7 @@ final class OutputFile {
     var digest: FileDigest { FileDigest(bytes: bytesWritten, sha256: sha256) }
 
     /// Flushes, fsyncs and closes. The file is complete on disk when this returns.
-    func finish() throws(SafeTensorsError) {
+    public func finish() throws(SafeTensorsError) {
         try flush()
         if hashing { sha256 = hasher.finalizeHex() }
         guard fsync(fd) == 0 else { throw .writeFailed(path: path, reason: "fsync: \(String(cString: strerror(errno)))") }

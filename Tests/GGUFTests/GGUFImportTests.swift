@@ -110,3 +110,67 @@ final class GGUFImportTests: XCTestCase {
         XCTAssertEqual(gguf, hf)
     }
 }
+
+/// Hugging Face → GGUF → Hugging Face: the export's file reads back (our reader) to the same model exactly at
+/// F32, with the metadata llama.cpp needs; refusals name what they cannot write.
+final class GGUFExportTests: XCTestCase {
+    func tmp(_ name: String) -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gguf-export-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent(name)
+    }
+
+    func testRoundTripThroughGGUFIsExact() throws {
+        for (fixture, arch) in [("tiny-llama", "llama"), ("tiny-qwen2", "qwen2")] {
+            let source = GGUFImportTests.llamaFixtures.appendingPathComponent(fixture)
+            // tiny-qwen2 has no tokenizer.json: give it tiny-llama's byte vocabulary.
+            let dir = tmp(fixture)
+            try FileManager.default.copyItem(at: source, to: dir)
+            if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path) {
+                try FileManager.default.copyItem(at: GGUFImportTests.llamaFixtures.appendingPathComponent("tiny-llama/tokenizer.json"),
+                                                 to: dir.appendingPathComponent("tokenizer.json"))
+            }
+            let gguf = tmp("\(fixture).gguf")
+            let export = try GGUFExport(checkpoint: try LlamaCheckpoint(directory: dir))
+            XCTAssertEqual(export.architecture, arch)
+            try export.write(to: gguf, type: .f32, replace: false)
+            let file = try GGUFFile(url: gguf)
+            XCTAssertEqual(try file.string("general.architecture"), arch)
+            XCTAssertEqual(try file.string("tokenizer.ggml.pre"), "gpt-2")
+            XCTAssertEqual(try file.int("\(arch).block_count"), try LlamaConfig.load(directory: dir).numHiddenLayers)
+            let back = tmp("back")
+            try GGUFConversion(url: gguf).write(to: back, dtype: .f32)
+            let x = try SafeTensorsCheckpoint(directory: back), y = try SafeTensorsCheckpoint(directory: dir)
+            XCTAssertEqual(Set(x.tensorNames), Set(y.tensorNames.filter { !$0.hasSuffix("inv_freq") }), fixture)
+            for name in x.tensorNames {
+                XCTAssertEqual(try x.floats(name).map(\.bitPattern), try y.floats(name).map(\.bitPattern), "\(fixture) \(name)")
+            }
+            // An existing file is refused unless replacing.
+            XCTAssertThrowsError(try export.write(to: gguf, type: .f32, replace: false)) {
+                XCTAssertEqual($0 as? SafeTensorsError, .fileExists(path: gguf.path))
+            }
+        }
+    }
+
+    func testQ8_0ExportIsWithinHalfAStep() throws {
+        let dir = GGUFImportTests.llamaFixtures.appendingPathComponent("tiny-llama")
+        let gguf = tmp("q8.gguf")
+        try GGUFExport(checkpoint: try LlamaCheckpoint(directory: dir)).write(to: gguf, type: .q8_0, replace: false)
+        let file = try GGUFFile(url: gguf)
+        XCTAssertEqual(try file.tensor("blk.0.ffn_down.weight").type, .q8_0)
+        XCTAssertEqual(try file.tensor("blk.0.attn_norm.weight").type, .f32)     // norms stay F32
+        let original = try SafeTensorsCheckpoint(directory: dir).floats("model.layers.0.mlp.down_proj.weight")
+        let q = try file.floats("blk.0.ffn_down.weight")
+        let amax = original.map(abs).max()!
+        XCTAssertLessThanOrEqual(zip(original, q).map { abs($0 - $1) }.max()!, amax / 127)
+    }
+
+    func testRefusesAMissingTokenizer() throws {
+        let dir = tmp("no-tokenizer")
+        try FileManager.default.copyItem(at: GGUFImportTests.llamaFixtures.appendingPathComponent("tiny-qwen2"), to: dir)
+        XCTAssertThrowsError(try GGUFExport(checkpoint: try LlamaCheckpoint(directory: dir))) {
+            guard case .notExportable(let f, _, let r)? = $0 as? LlamaError else { return XCTFail("\($0)") }
+            XCTAssertTrue(f.hasSuffix("tokenizer.json") && r.contains("missing"), "\(f) \(r)")
+        }
+    }
+}

@@ -48,3 +48,31 @@ final class DequantizeTests: XCTestCase {
         XCTAssertEqual(out, (0..<16).map { Float($0) - 8 } + (0..<16).map { Float(15 - $0) - 8 })
     }
 }
+
+/// Q8_0 quantization against its twin (C's roundf), and quantize → dequantize within half a step.
+final class QuantizeTests: XCTestCase {
+    func testQ8_0FastEqualsReferenceAndRoundTrips() {
+        var rng = SeededGenerator(seed: 11)
+        for blocks in [1, 5, 4099] {
+            var x = (0..<(32 * blocks)).map { _ in Float(Double(rng.next() % 2_000_001) / 1_000_000 - 1) * 3 }
+            for i in stride(from: 0, to: x.count, by: 97) { x[i] = 0 }                       // zeros
+            if blocks > 1 { for j in 32..<64 { x[j] = 0 } }                                    // an all-zero block: d = 0
+            for i in stride(from: 5, to: x.count, by: 61) { x[i] = Float(i % 7) * 0.5 - 1.5 } // halves after scaling, sometimes
+            var fast = [UInt8](repeating: 0, count: 34 * blocks), reference = [UInt8](repeating: 1, count: 34 * blocks)
+            x.withUnsafeBufferPointer { src in
+                fast.withUnsafeMutableBytes { Quantize.q8_0(src.baseAddress!, count: blocks, into: $0.baseAddress!) }
+                reference.withUnsafeMutableBytes { ReferenceKernels.quantizeQ8_0(src.baseAddress!, count: blocks, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(fast, reference, "\(blocks) blocks")
+            var back = [Float](repeating: 0, count: x.count)
+            fast.withUnsafeBytes { b in back.withUnsafeMutableBufferPointer { Dequantize.blocks(.q8_0, b.baseAddress!, count: blocks, into: $0.baseAddress!) } }
+            for b in 0..<blocks {
+                let amax = x[(32 * b)..<(32 * b + 32)].map(abs).max()!
+                let step = amax / 127
+                for j in (32 * b)..<(32 * b + 32) {
+                    XCTAssertLessThanOrEqual(abs(back[j] - x[j]), step * 0.5 + amax * 1e-3, "element \(j)")
+                }
+            }
+        }
+    }
+}

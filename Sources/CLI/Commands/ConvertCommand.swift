@@ -16,21 +16,25 @@ enum ConvertCommand {
         (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K-Q6_K; exactly, to Float32), renamed, the q/k rows of
         llama files unpermuted; config.json, generation_config.json, tokenizer.json and tokenizer_config.json are
         built from the metadata. --dtype keep means float32 for a GGUF input.
+        To a GGUF file (an output path ending in .gguf): the metadata llama.cpp's convert_hf_to_gguf.py writes
+        (llama and qwen2; byte-level BPE vocabularies), q/k rows permuted as llama.cpp expects, norms and biases
+        in F32 and matrices as --dtype (keep, float32, float16, bfloat16 or q8_0), for llama.cpp to load or to
+        quantize further with llama-quantize.
         Rotary inv_freq buffers of old checkpoints are dropped (transformers recomputes them).
         The output appears only when complete (written to a hidden temporary sibling, then renamed).
         """,
         positionals: [
             .init("checkpoint", "The input Hugging Face checkpoint directory, or a GGUF file."),
-            .init("output-dir", "Where to write the new checkpoint (must not exist, be empty, or use --force)."),
+            .init("output", "Where to write: a checkpoint directory (must not exist, be empty, or use --force), or a .gguf file."),
         ],
         options: [
-            .value("dtype", "DTYPE", "Output dtype: keep, float32, bfloat16 or float16.", default: "keep"),
+            .value("dtype", "DTYPE", "Output dtype: keep, float32, bfloat16, float16, or q8_0 (GGUF output only).", default: "keep"),
             .value("max-shard-size", "SIZE", "Shard when the weights exceed SIZE (e.g. 2GB, 500MB, 5GiB, bytes).",
                    default: "the input's file layout"),
             .flag("force", "Replace a non-empty output directory."),
         ],
         run: { args, context in
-            let dtypeName = try args.choice("dtype", ["keep", "float32", "bfloat16", "float16"]) ?? "keep"
+            let dtypeName = try args.choice("dtype", ["keep", "float32", "bfloat16", "float16", "q8_0"]) ?? "keep"
             let target: DType? = ["float32": .f32, "bfloat16": .bf16, "float16": .f16][dtypeName]
             var maxShard: Int? = nil
             if let s = args.string("max-shard-size") {
@@ -41,6 +45,19 @@ enum ConvertCommand {
             }
             let input = URL(fileURLWithPath: args.positional(0)!)
             let output = URL(fileURLWithPath: args.positional(1)!)
+            if output.pathExtension.lowercased() == "gguf" {
+                guard maxShard == nil else { throw args.usageError("'--max-shard-size' does not apply to a GGUF output") }
+                let checkpoint = try LlamaCheckpoint(directory: try context.checkpointDirectory(input.path))
+                let keep: GGUFExport.MatrixType = [DType.f32: .f32, .f16: .f16, .bf16: .bf16][checkpoint.weights.dtypeSummary.first?.dtype ?? .f32] ?? .f32
+                let type = dtypeName == "keep" ? keep : GGUFExport.MatrixType(rawValue: ["float32": "f32", "float16": "f16", "bfloat16": "bf16", "q8_0": "q8_0"][dtypeName]!)!
+                let export = try GGUFExport(checkpoint: checkpoint)
+                let bar = context.progress("convert", total: checkpoint.weights.tensorNames.count, unit: "tensors")
+                let digest = try export.write(to: output, type: type, replace: args.flag("force"), progress: { done, _ in bar.update(done) })
+                bar.finish()
+                context.print("Wrote \(output.path): GGUF, \(export.architecture), matrices \(type.rawValue.uppercased()), \(CheckpointSummary.bytes(digest.bytes))")
+                return 0
+            }
+            guard dtypeName != "q8_0" else { throw args.usageError("'--dtype q8_0' is for a GGUF output (a path ending in .gguf)") }
             if GGUFConversion.isGGUF(input) {
                 let conversion = try GGUFConversion(url: input)
                 let bar = context.progress("convert", total: conversion.model.tensors.count, unit: "tensors")
