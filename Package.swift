@@ -25,6 +25,8 @@ let package = Package(
     name: "replaceme",
     products: [
         .executable(name: "replaceme", targets: ["replaceme"]),
+        // The layers as one library, for the fuzz harnesses (Fuzz/Package.swift) and other tools.
+        .library(name: "ReplacemeLibraries", targets: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
     ],
     targets: isaTargets + [
         .target(name: "JSON"),

@@ -48,6 +48,12 @@ extension LlamaConfig {
     /// unexpected except a rotary `inv_freq` (ignored) or an `lm_head` equal in shape to the embeddings when tied.
     /// Errors name the tensor and the file holding it.
     public func validate(_ weights: SafeTensorsCheckpoint) throws {
+        // The layer count first, from the names the files hold: the expected-tensor list is sized by it.
+        let layersInFiles = weights.tensorNames.reduce(0) { max($0, (WeightName.parseLayer($1)?.0 ?? -1) + 1) }
+        if numHiddenLayers > layersInFiles {
+            throw LlamaError.missingTensor(tensor: WeightName.layer(layersInFiles, .inputNorm), directory: weights.directory.path,
+                                           hint: "num_hidden_layers is \(numHiddenLayers) but the files hold layers 0..<\(layersInFiles) only")
+        }
         var expected: [String: [Int]] = [:]
         for (name, shape) in expectedTensors() {
             expected[name] = shape

@@ -7,6 +7,9 @@ import SafeTensors
 /// rewrite changes only what it must and preserves every unknown key in place.
 public struct LlamaConfig: Sendable, Equatable {
     public static let supportedModelTypes = ["llama", "mistral", "qwen2"]
+    /// Upper bounds on config sizes (2^24 for widths, heads and vocabulary; 2^16 layers): far beyond real models.
+    public static let maxDimension = 1 << 24
+    public static let maxLayers = 1 << 16
 
     /// RoPE frequency scaling (`rope_scaling`, or transformers-5 `rope_parameters` with a non-default type).
     public struct RopeScaling: Sendable, Equatable {
@@ -92,16 +95,18 @@ public struct LlamaConfig: Sendable, Equatable {
             throw LlamaError.unsupportedModelType(file: source, modelType: modelType, supported: Self.supportedModelTypes)
         }
         architectures = try r.strings("architectures") ?? []
-        hiddenSize = try r.requiredPositiveInt("hidden_size")
-        intermediateSize = try r.requiredPositiveInt("intermediate_size")
-        numHiddenLayers = try r.requiredPositiveInt("num_hidden_layers")
-        numAttentionHeads = try r.requiredPositiveInt("num_attention_heads")
-        vocabSize = try r.requiredPositiveInt("vocab_size")
+        // Sizes are bounded far above any real model (and below what would overflow a shape's byte count), so
+        // nothing sized from a config, before its tensors are checked, can exhaust memory.
+        hiddenSize = try r.requiredPositiveInt("hidden_size", atMost: Self.maxDimension)
+        intermediateSize = try r.requiredPositiveInt("intermediate_size", atMost: Self.maxDimension)
+        numHiddenLayers = try r.requiredPositiveInt("num_hidden_layers", atMost: Self.maxLayers)
+        numAttentionHeads = try r.requiredPositiveInt("num_attention_heads", atMost: Self.maxDimension)
+        vocabSize = try r.requiredPositiveInt("vocab_size", atMost: Self.maxDimension)
         guard let eps = try r.double("rms_norm_eps") else { throw LlamaError.missingConfigKey(file: source, key: "rms_norm_eps") }
         guard eps > 0 else { throw LlamaError.invalidConfigValue(file: source, key: "rms_norm_eps", expected: "a positive number", found: "\(eps)") }
         rmsNormEps = eps
-        numKeyValueHeads = try r.positiveInt("num_key_value_heads") ?? numAttentionHeads
-        if let hd = try r.positiveInt("head_dim") {
+        numKeyValueHeads = try r.positiveInt("num_key_value_heads", atMost: Self.maxDimension) ?? numAttentionHeads
+        if let hd = try r.positiveInt("head_dim", atMost: Self.maxDimension) {
             headDim = hd
         } else {
             guard hiddenSize % numAttentionHeads == 0 else {
@@ -184,14 +189,15 @@ struct ConfigReader {
         return i
     }
 
-    func positiveInt(_ key: String) throws -> Int? {
+    func positiveInt(_ key: String, atMost limit: Int = Int.max) throws -> Int? {
         guard let v = value(key) else { return nil }
         guard let i = v.intValue, i > 0 else { throw invalid(key, "a positive integer", v) }
+        guard i <= limit else { throw invalid(key, "a positive integer of at most \(limit) (beyond any model)", v) }
         return i
     }
 
-    func requiredPositiveInt(_ key: String) throws -> Int {
-        guard let i = try positiveInt(key) else { throw LlamaError.missingConfigKey(file: source, key: prefix + key) }
+    func requiredPositiveInt(_ key: String, atMost limit: Int = Int.max) throws -> Int {
+        guard let i = try positiveInt(key, atMost: limit) else { throw LlamaError.missingConfigKey(file: source, key: prefix + key) }
         return i
     }
 

@@ -206,7 +206,9 @@ public struct GGUFExport {
                                             ("unknown_token_id", "", "unk_token"), ("padding_token_id", "pad_token_id", "pad_token")] {
             if let v = config[configKey]?.intValue ?? id(ofToken: tokenKey) { out.append(("tokenizer.ggml.\(ggml)", .uint32(UInt32(v)))) }
         }
-        out.insert(("tokenizer.ggml.add_space_prefix", .bool(tokenizerConfig?["add_prefix_space"]?.boolValue ?? false)), at: 0)
+        if architecture == "llama" {   // as convert_hf_to_gguf.py: written for llama models, not for qwen2
+            out.insert(("tokenizer.ggml.add_space_prefix", .bool(tokenizerConfig?["add_prefix_space"]?.boolValue ?? false)), at: 0)
+        }
         out.append(("tokenizer.ggml.add_bos_token", .bool(tokenizerConfig?["add_bos_token"]?.boolValue ?? false)))
         out.append(("tokenizer.ggml.add_eos_token", .bool(tokenizerConfig?["add_eos_token"]?.boolValue ?? false)))
         if let template = tokenizerConfig?["chat_template"]?.stringValue { out.append(("tokenizer.chat_template", .string(template))) }
