@@ -33,22 +33,31 @@ public struct CommandSpec: Sendable {
     public var discussion: String
     public var positionals: [Positional]
     public var options: [Option]
+    /// Options the command requires: each group lists options of which one must be given (`[["layers", "ratio"]]`
+    /// shows as `(--layers N | --ratio R)`; a group of one as `--output DIR`). The usage line shows them unbracketed.
+    public var required: [[String]]
     /// Runs the command; returns the process exit code (0 on success). Throw for failures.
     public var run: @Sendable (ParsedArguments, CommandContext) throws -> Int32
 
     public init(name: String, summary: String, discussion: String = "", positionals: [Positional] = [],
-                options: [Option] = [], run: @escaping @Sendable (ParsedArguments, CommandContext) throws -> Int32) {
+                options: [Option] = [], required: [[String]] = [],
+                run: @escaping @Sendable (ParsedArguments, CommandContext) throws -> Int32) {
         self.name = name; self.summary = summary; self.discussion = discussion
-        self.positionals = positionals; self.options = options; self.run = run
+        self.positionals = positionals; self.options = options; self.required = required; self.run = run
     }
 
     /// `replaceme NAME <pos> [--opt V] ...`
     public var usageLine: String {
         var parts = ["replaceme", name]
         for p in positionals { parts.append(p.optional ? "[<\(p.name)>]" : "<\(p.name)>") }
-        for o in options {
-            parts.append(o.valueName.map { "[--\(o.name) \($0)]" } ?? "[--\(o.name)]")
+        func spelled(_ o: Option) -> String { o.valueName.map { "--\(o.name) \($0)" } ?? "--\(o.name)" }
+        let byName = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for group in required {
+            let names = group.compactMap { byName[$0] }.map(spelled)
+            parts.append(names.count == 1 ? names[0] : "(" + names.joined(separator: " | ") + ")")
         }
+        let requiredNames = Set(required.joined())
+        for o in options where !requiredNames.contains(o.name) { parts.append("[" + spelled(o) + "]") }
         return parts.joined(separator: " ")
     }
 

@@ -12,6 +12,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case calibrationTooShort(tokens: Int, samples: Int, seqLen: Int)
     /// A token id outside the model's vocabulary (pre-tokenized input).
     case calibrationTokenOutOfRange(file: String, line: Int, id: Int, vocabSize: Int)
+    /// Text from `file` tokenized to an id the model's embedding does not have.
+    case tokenBeyondVocabulary(file: String, token: String?, id: Int, vocabSize: Int)
     /// Span length n is not in 1...numLayers-2.
     case spanTooLong(n: Int, numLayers: Int)
     /// A forced start puts the span outside 1...numLayers-n (layer 0 is always kept, see SpanSelector).
@@ -57,6 +59,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
                 + "= \(samples * seqLen); add text or lower --samples / --seq-len"
         case let .calibrationTokenOutOfRange(file, line, id, vocab):
             return "calibration file '\(file)' line \(line): token id \(id) is outside the vocabulary (size \(vocab))"
+        case let .tokenBeyondVocabulary(file, token, id, vocab):
+            return "\(file): the text tokenizes to \(token.map { "'\($0)' " } ?? "")(id \(id)), beyond the model's vocabulary of \(vocab) ids (tokenizer.json and config.json disagree)"
         case let .spanTooLong(n, layers):
             return "cannot remove \(n) layers from a model with \(layers) layers: n must be between 1 and "
                 + "\(layers - 2) (layer 0 and at least one later layer are always kept)"

@@ -48,6 +48,7 @@ public enum AtomicFile {
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
         let parent = url.deletingLastPathComponent()
         let tmp = parent.appendingPathComponent(".\(url.lastPathComponent).replaceme-tmp-\(getpid())")
+        CheckpointWriter.removeStaleTemporaries(parent: parent)
         try? FileManager.default.removeItem(at: tmp)
         TemporaryOutputs.register(tmp)
         defer { TemporaryOutputs.unregister(tmp) }

@@ -79,7 +79,7 @@ public struct CheckpointWriter {
         } catch {
             throw SafeTensorsError.writeFailed(path: parent.path, reason: (error as NSError).localizedDescription)
         }
-        Self.removeStaleTemporaries(parent: parent, name: name)
+        Self.removeStaleTemporaries(parent: parent)
         let pid = ProcessInfo.processInfo.processIdentifier
         let tmp = parent.appendingPathComponent(".\(name).replaceme-tmp-\(pid)")
         try? fm.removeItem(at: tmp)
@@ -199,17 +199,24 @@ public struct CheckpointWriter {
         if let old { try? fm.removeItem(at: old) }
     }
 
-    /// Removes `.<name>.replaceme-tmp-<pid>` / `-old-<pid>` siblings left by killed processes (pid not running).
-    static func removeStaleTemporaries(parent: URL, name: String) {
+    /// Removes the temporaries replaceme writes, `.<any name>.replaceme-tmp-<pid>` and `-old-<pid>` (directories
+    /// and single files), that processes no longer running left in `parent` (a SIGKILL cannot be caught), whatever
+    /// output they were for; a temporary of a running process is never touched. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(parent: URL) -> [String] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
-        for entry in entries {
-            for marker in [".\(name).replaceme-tmp-", ".\(name).replaceme-old-"] where entry.hasPrefix(marker) {
-                guard let pid = Int32(entry.dropFirst(marker.count)) else { continue }
-                if kill(pid, 0) != 0 && errno == ESRCH {
-                    try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
+        var removed: [String] = []
+        for entry in entries where entry.hasPrefix(".") {
+            for marker in [".replaceme-tmp-", ".replaceme-old-"] {
+                guard let range = entry.range(of: marker, options: .backwards),
+                      let pid = Int32(entry[range.upperBound...]), pid > 0 else { continue }
+                if kill(pid, 0) != 0 && errno == ESRCH,
+                   (try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))) != nil {
+                    removed.append(entry)
                 }
             }
         }
+        return removed
     }
 
     /// `{"metadata": {"total_size": N}, "weight_map": {name: file}}` with sorted names, as transformers writes it.

@@ -20,6 +20,20 @@ final class CalibrationSetTests: XCTestCase {
         }
     }
 
+    /// Text that tokenizes to an id beyond the model's vocabulary is refused, naming the token and the file.
+    func testTokenizedTextBeyondTheVocabularyIsRefused() throws {
+        let dir = try temporaryDirectory()
+        let text = try write(dir, "a.txt", Array("abcz".utf8))   // 'z' = 122 ≥ vocab 100
+        let jsonl = try write(dir, "b.jsonl", Array("{\"text\": \"ab\"}\n{\"text\": \"zz\"}\n".utf8))
+        for (url, place) in [(text, text.path), (jsonl, jsonl.path + " line 2")] {
+            XCTAssertThrowsError(try CalibrationSet.load(files: [url], samples: 1, seqLen: 4, vocabSize: 100, encode: bytesTokenizer,
+                                                         tokenName: { String(UnicodeScalar(UInt8($0))) })) {
+                XCTAssertEqual($0 as? PruningError, .tokenBeyondVocabulary(file: place, token: "z", id: 122, vocabSize: 100))
+                XCTAssertTrue("\($0)".contains("'z' (id 122), beyond the model's vocabulary of 100 ids"), "\($0)")
+            }
+        }
+    }
+
     func testConcatenatesDocumentsInOrderAndCutsWindows() throws {
         let dir = try temporaryDirectory()
         let text = try write(dir, "a.txt", Array("abcdef".utf8))

@@ -136,6 +136,23 @@ final class WriterTests: XCTestCase {
         XCTAssertEqual(dir.contents(), ["out"])
     }
 
+    /// Stale temporaries of any output name (a directory of a killed prune, a file of a killed side-file write) go;
+    /// a running process's temporary and other hidden files stay.
+    func testStaleTemporariesOfOtherOutputsAreRemovedToo() throws {
+        for name in [".other.replaceme-tmp-4194305", ".sweep.svg.replaceme-tmp-4194306", ".old.replaceme-old-4194307"] {
+            try FileManager.default.createDirectory(at: dir.path(name), withIntermediateDirectories: false)
+        }
+        try Data("x".utf8).write(to: dir.path(".plan.json.replaceme-tmp-4194308"))
+        let mine = ".busy.replaceme-tmp-\(getpid())"
+        try FileManager.default.createDirectory(at: dir.path(mine), withIntermediateDirectories: false)
+        try Data("keep".utf8).write(to: dir.path(".hidden"))
+        try CheckpointWriter(output: dir.path("out")).write(tensors: [.floats("x", shape: [1], dtype: .f32) { [1] }])
+        XCTAssertEqual(Set(dir.contents()), [".hidden", mine, "out"])
+        try Data("y".utf8).write(to: dir.path(".report.json.replaceme-tmp-4194309"))
+        try AtomicFile.write(Array("{}".utf8), to: dir.path("report.json"))
+        XCTAssertEqual(Set(dir.contents()), [".hidden", mine, "out", "report.json"])
+    }
+
     func testCopyStreamsFromTheMappedInputBitForBit() throws {
         let input = dir.path("in")
         try CheckpointWriter(output: input).write(tensors: sources(), files: [("tokenizer.json", Array("{\"x\":1}".utf8))])

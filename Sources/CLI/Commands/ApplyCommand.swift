@@ -25,6 +25,7 @@ enum ApplyCommand {
             .flag("force", "Replace a non-empty output directory."),
             .flag("json", "Print the report as JSON."),
         ],
+        required: [["plan"], ["output"]],
         run: { args, context in
             guard let planPath = args.string("plan") else { throw args.usageError("missing option '--plan PLAN.json'") }
             guard let outputPath = args.string("output") else { throw args.usageError("missing option '--output DIR'") }

@@ -46,6 +46,7 @@ enum PerplexityCommand {
             .flag("layers-only", "Time the decoder layers only (no logits, no perplexity)."),
             .flag("json", "Print machine-readable JSON."),
         ],
+        required: [["text", "jsonl"]],
         run: run)
 
     static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
@@ -68,6 +69,7 @@ enum PerplexityCommand {
         let source = try CheckpointWeights(directory: dir)
         let tokenizer = try Tokenizer(directory: dir)
         let tokens = tokenizer.encode(text, addSpecialTokens: false).map { Int32(truncatingIfNeeded: $0) }
+        try VocabularyCheck.require(tokens, vocabSize: source.geometry.vocabSize, file: textPath ?? jsonlPath!, tokenName: tokenizer.token(for:))
         let bos: Int32? = args.flag("no-bos") ? nil : source.checkpoint.config.raw["bos_token_id"]?.intValue.map { Int32($0) }
 
         let model = try LlamaModel(source: source, residency: residency)

@@ -60,6 +60,7 @@ enum PruneCommand {
                   + "--save-plan files)."),
             .flag("json", "Print the full report as JSON instead of the summary."),
         ],
+        required: [["output", "dry-run"], ["layers", "ratio"]],
         run: { args, context in
             let dryRun = args.flag("dry-run")
             let outputPath = args.string("output")
@@ -67,6 +68,10 @@ enum PruneCommand {
             if !dryRun && outputPath == nil { throw args.usageError("missing option '--output DIR' (or '--dry-run')") }
             let layers = try args.int("layers", in: 1...100_000)
             let ratio = try args.double("ratio", in: 0...1)
+            // Judged without the checkpoint, so a usage error (64) like every option value that can be.
+            if let r = ratio, !(r > 0 && r < 1) {
+                throw args.usageError("option '--ratio' must be a fraction strictly between 0 and 1 (the share of layers to remove), got '\(args.string("ratio")!)'")
+            }
             guard (layers == nil) != (ratio == nil) else {
                 throw args.usageError("give exactly one of '--layers N' and '--ratio R'")
             }

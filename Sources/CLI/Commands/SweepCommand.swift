@@ -51,6 +51,7 @@ enum SweepCommand {
             .value("max-perplexity-ratio", "X", "Exit 3 when the --gate configuration's perplexity exceeds X times dense on any text."),
             .flag("force", "Replace a non-empty --write directory and existing SVG files."),
         ],
+        required: [["layers", "ratios"], ["eval"]],
         run: run)
 
     static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
@@ -112,6 +113,7 @@ enum SweepCommand {
         let texts = try evalFiles.map { url -> Sweep.EvalText in
             let text = try TextFile.documents(url, bom: .keep).joined(separator: "\n\n")
             let ids = tokenizer.encode(text, addSpecialTokens: false).map { Int32(truncatingIfNeeded: $0) }
+            try VocabularyCheck.require(ids, vocabSize: pruner.model.geometry.vocabSize, file: url.path, tokenName: tokenizer.token(for:))
             do { _ = try probe.windows(of: ids, maxTokens: evalTokens) } catch {
                 throw CLIError.unreadableFile(path: url.path, reason: "too short to evaluate: \(error)")
             }

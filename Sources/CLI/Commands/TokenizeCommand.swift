@@ -25,6 +25,7 @@ enum TokenizeCommand {
             .value("ids-out", "FILE", "With --per-line: write the ids, one input line per output line, space-separated."),
             .flag("json", "Print machine-readable JSON: ids, tokens, count, and the decoded text (or the --per-line summary)."),
         ],
+        required: [["text", "file"]],
         run: run)
 
     static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {

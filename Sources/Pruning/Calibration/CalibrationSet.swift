@@ -32,7 +32,14 @@ public struct CalibrationSet: Sendable {
     ///   - encode: text → token ids, without special tokens.
     ///   - vocabSize: when given, pre-tokenized ids must lie in 0..<vocabSize.
     public static func load(files: [URL], samples: Int, seqLen: Int, vocabSize: Int? = nil,
-                            encode: (String) throws -> [Int]) throws -> CalibrationSet {
+                            encode: (String) throws -> [Int], tokenName: (Int) -> String? = { _ in nil }) throws -> CalibrationSet {
+        // Tokenized text must stay inside the model's vocabulary too (a tokenizer.json can hold ids the
+        // embedding lacks): refused here, naming the token, before anything reaches the embedding.
+        func checkedEncode(_ text: String, _ file: String) throws -> [Int] {
+            let ids = try encode(text)
+            if let v = vocabSize { try VocabularyCheck.require(ids, vocabSize: v, file: file, tokenName: tokenName) }
+            return ids
+        }
         let needed = samples * seqLen
         var stream: [Int] = []
         stream.reserveCapacity(needed)
@@ -43,9 +50,9 @@ public struct CalibrationSet: Sendable {
             var used = 0
             if isJSONL {
                 used = try appendJSONL(text, file: url.path, into: &stream, needed: needed, vocabSize: vocabSize,
-                                       encode: encode)
+                                       encode: checkedEncode)
             } else if !text.isEmpty, stream.count < needed {
-                stream += try encode(text)
+                stream += try checkedEncode(text, url.path)
                 used = 1
             }
             sources.append(Source(path: url.path, sha256: SHA256.hex(data), bytes: data.count,
@@ -61,7 +68,7 @@ public struct CalibrationSet: Sendable {
 
     /// Parses and validates every JSONL line; appends ids until `needed` ids are in `stream`; returns documents used.
     private static func appendJSONL(_ text: String, file: String, into stream: inout [Int], needed: Int,
-                                    vocabSize: Int?, encode: (String) throws -> [Int]) throws -> Int {
+                                    vocabSize: Int?, encode: (String, String) throws -> [Int]) throws -> Int {
         var used = 0
         for (lineNumber, object) in try TextFile.jsonObjects(text, file: file) {
             // Every line is validated; only tokenizing stops once there are enough ids.
@@ -70,7 +77,7 @@ public struct CalibrationSet: Sendable {
                 guard let s = t.stringValue else {
                     throw PruningError.badJSONLine(file: file, line: lineNumber, reason: "\"text\" is not a string")
                 }
-                if wanted { stream += try encode(s) }
+                if wanted { stream += try encode(s, "\(file) line \(lineNumber)") }
             } else if let ids = object["ids"] {
                 guard let array = ids.arrayValue else {
                     throw PruningError.badJSONLine(file: file, line: lineNumber, reason: "\"ids\" is not an array")

@@ -13,4 +13,7 @@ final class LazyEncoder {
         if tokenizer == nil { tokenizer = try Tokenizer(directory: directory) }
         return tokenizer!.encode(text, addSpecialTokens: false)
     }
+
+    /// The token text of `id` (nil when no tokenizer was needed or the id is unknown).
+    func token(for id: Int) -> String? { tokenizer?.token(for: id) }
 }

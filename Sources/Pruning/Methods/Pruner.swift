@@ -67,7 +67,8 @@ public final class Pruner {
         let t = Date()
         let encoder = LazyEncoder(directory: inputDirectory)
         let set = try CalibrationSet.load(files: files, samples: samples, seqLen: seqLen,
-                                          vocabSize: model.geometry.vocabSize, encode: encoder.encode)
+                                          vocabSize: model.geometry.vocabSize, encode: encoder.encode,
+                                          tokenName: encoder.token(for:))
         calibrationSeconds = Date().timeIntervalSince(t)
         return set
     }
