@@ -150,6 +150,10 @@ enum PruneCommand {
                 s += String(format: "    regression residual %.4f (no transform: %.4f); end-of-span state error %.4f (no transform: %.4f)\n",
                             f.relativeResidual, f.identityRelativeResidual, f.streamRelativeError, f.identityStreamRelativeError)
                 if f.usedFallback { s += String(format: "    the Gram matrix was singular: ridge raised to %.3g\n", f.ridge) }
+                if f.underdetermined {
+                    s += "    warning: \(f.rows) calibration rows for a \(f.width)×\(f.width) transform: the fit interpolates them "
+                        + "(residual near 0 by construction); use more --samples × --seq-len or --ridge\n"
+                }
             }
         }
         if let candidates = r.selection {

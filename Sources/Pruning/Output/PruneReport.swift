@@ -24,6 +24,10 @@ public struct PruneReport: Codable, Sendable {
 
     public struct Fit: Codable, Sendable {
         public var rows: Int
+        /// D, the width of T: with fewer rows than D the fit interpolates the calibration rows (its residual is
+        /// near 0 by construction and says nothing about held-out text).
+        public var width: Int
+        public var underdetermined: Bool { rows < width }
         public var ridge: Double
         public var usedFallback: Bool
         public var conditionEstimate: Double
@@ -34,6 +38,7 @@ public struct PruneReport: Codable, Sendable {
 
         public init(_ t: LinearTransform, rows: Int) {
             self.rows = rows
+            width = t.width
             ridge = t.solve.ridge; usedFallback = t.solve.usedFallback; conditionEstimate = t.solve.conditionEstimate
             relativeResidual = t.relativeResidual; identityRelativeResidual = t.identityRelativeResidual
             streamRelativeError = t.streamRelativeError; identityStreamRelativeError = t.identityStreamRelativeError
