@@ -11,7 +11,8 @@ reader/writer of llama.cpp's project), numpy, safetensors and, for the tokenizer
   tiny-qwen2.gguf         Tests/LlamaTests/Fixtures/tiny-qwen2 (no permutation for qwen2), with the 1501-token BPE
                           of Tests/TokenizationTests/Fixtures/qwen2 (tokenizer.ggml.pre = qwen2), plus
                           <|endoftext|> as a CONTROL token (as real Qwen2 files have it)
-  tiny-qwen2.tokens.json  transformers' own GGUF tokenizer (AutoTokenizer gguf_file=) on every text of
+  tiny-llama-spm.gguf     tokenizer metadata only: a SentencePiece-style (llama) vocabulary with scores, no merges
+  *.tokens.json           transformers' own GGUF tokenizer (AutoTokenizer gguf_file=) on every text of
                           Tests/TokenizationTests/Fixtures/texts.json: the ids replaceme's import must give
 
 Run with the torch profile's venv (scripts/torch-env.sh): `.venv/bin/python scripts/make-gguf-fixtures.py`.
@@ -137,14 +138,33 @@ def write(w):
     w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
 
 
+def sentencepiece_gguf():
+    """A SentencePiece-style (tokenizer.ggml.model = llama) vocabulary as llama.cpp's converter writes one: tokens
+    with scores and types (UNKNOWN 2, CONTROL 3, BYTE 6, NORMAL 1), no merges (transformers rebuilds them from the
+    scores), BOS added. From the 1470-token BPE of Tests/TokenizationTests/Fixtures/llama2-config; score = -id."""
+    tok = json.load(open(os.path.join(ROOT, "Tests/TokenizationTests/Fixtures/llama2-config/tokenizer.json")))
+    tokens = [t for t, _ in sorted(tok["model"]["vocab"].items(), key=lambda kv: kv[1])]
+    special = {a["id"] for a in tok["added_tokens"]}
+    types = [2 if t == "<unk>" else 3 if i in special else 6 if t.startswith("<0x") and len(t) == 6 else 1
+             for i, t in enumerate(tokens)]
+    scores = [0.0 if ty != 1 else -float(i) for i, ty in enumerate(types)]
+    w = GGUFWriter(os.path.join(OUT, "tiny-llama-spm.gguf"), "llama")
+    w.add_tokenizer_model("llama"); w.add_tokenizer_pre("default"); w.add_token_list(tokens)
+    w.add_token_scores(scores); w.add_token_types(types)
+    w.add_bos_token_id(1); w.add_eos_token_id(2); w.add_unk_token_id(0)
+    w.add_add_bos_token(True); w.add_add_eos_token(False); w.add_add_space_prefix(True)
+    write(w)
+
+
 def tokenizer_goldens():
     from transformers import AutoTokenizer
-    tok = AutoTokenizer.from_pretrained(OUT, gguf_file="tiny-qwen2.gguf")
     texts = json.load(open(os.path.join(ROOT, "Tests/TokenizationTests/Fixtures/texts.json")))
-    ids = [tok.encode(t, add_special_tokens=True) for t in texts]
-    with open(os.path.join(OUT, "tiny-qwen2.tokens.json"), "w") as f:
-        json.dump({"source": "transformers AutoTokenizer(gguf_file='tiny-qwen2.gguf'), texts.json", "ids": ids}, f)
-        f.write("\n")
+    for name in ("tiny-qwen2", "tiny-llama-spm"):
+        tok = AutoTokenizer.from_pretrained(OUT, gguf_file=f"{name}.gguf")
+        ids = [tok.encode(t, add_special_tokens=True) for t in texts]
+        with open(os.path.join(OUT, f"{name}.tokens.json"), "w") as f:
+            json.dump({"source": f"transformers AutoTokenizer(gguf_file='{name}.gguf'), texts.json", "ids": ids}, f)
+            f.write("\n")
 
 
 if __name__ == "__main__":
@@ -155,6 +175,7 @@ if __name__ == "__main__":
                os.path.join(fx, "tiny-llama/tokenizer.json"), "gpt-2")
     model_gguf(os.path.join(fx, "tiny-qwen2"), os.path.join(OUT, "tiny-qwen2.gguf"), "qwen2",
                os.path.join(ROOT, "Tests/TokenizationTests/Fixtures/qwen2/tokenizer.json"), "qwen2")
+    sentencepiece_gguf()
     tokenizer_goldens()
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), file=sys.stderr)

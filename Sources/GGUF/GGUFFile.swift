@@ -285,6 +285,21 @@ public final class GGUFFile: @unchecked Sendable {
         return out
     }
 
+    /// An array of numbers (`tokenizer.ggml.scores`).
+    public func doubles(_ key: String) throws(GGUFError) -> [Double] {
+        let v = try value(key)
+        guard case .array(_, let items) = v else {
+            throw .wrongKeyType(file: path, key: key, expected: "an array of numbers", found: v.typeName)
+        }
+        var out: [Double] = []
+        out.reserveCapacity(items.count)
+        for item in items {
+            guard let d = item.doubleValue else { throw .wrongKeyType(file: path, key: key, expected: "an array of numbers", found: v.typeName) }
+            out.append(d)
+        }
+        return out
+    }
+
     /// An array of integers (`tokenizer.ggml.token_type`).
     public func ints(_ key: String) throws(GGUFError) -> [Int] {
         let v = try value(key)
