@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "GGUF", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization"]),
         .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors", "GGUF"]),
         .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
-        .target(name: "CLI", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
+        .target(name: "CLI", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 
         // Helpers shared by the test targets (seeded random numbers, error assertions).

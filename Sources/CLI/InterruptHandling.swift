@@ -4,6 +4,10 @@ import SafeTensors
 
 /// On SIGINT or SIGTERM: remove the temporary directories of writes in progress, then exit with 128 + signal,
 /// so an interrupted run leaves no partial output behind.
+///
+/// On SIGBUS, which is what reading a memory-mapped input delivers once another process has truncated the file
+/// under it: a specific error and exit status 1 instead of a crash by signal, the temporaries removed when their
+/// registry is free (otherwise the next write removes them, as after a SIGKILL).
 enum InterruptHandling {
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
@@ -18,6 +22,12 @@ enum InterruptHandling {
             }
             source.resume()
             sources.append(source)
+        }
+        signal(SIGBUS) { _ in
+            let message = "\nError: an input file shrank while it was being read (truncated or rewritten by another process?); no output was written\n"
+            message.withCString { _ = write(2, $0, strlen($0)) }
+            TemporaryOutputs.removeAllIfFree()
+            _exit(1)
         }
     }
 }

@@ -25,8 +25,16 @@ public enum AtomicFile {
         guard isDirectory.boolValue else {
             throw SafeTensorsError.writeFailed(path: url.path, reason: "\(parent.path) is not a directory")
         }
-        guard access(parent.path, W_OK) == 0 else {
-            throw SafeTensorsError.writeFailed(path: url.path, reason: "its directory \(parent.path) is not writable")
+        if let reason = unwritableReason(parent) { throw SafeTensorsError.writeFailed(path: url.path, reason: reason) }
+    }
+
+    /// Why files cannot be created in the existing directory `dir` (permissions, a read-only filesystem), or nil.
+    public static func unwritableReason(_ dir: URL) -> String? {
+        guard access(dir.path, W_OK) != 0 else { return nil }
+        switch errno {
+        case EROFS: return "its directory \(dir.path) is on a read-only filesystem"
+        case EACCES, EPERM: return "its directory \(dir.path) is not writable (permission denied)"
+        case let e: return "its directory \(dir.path) is not writable (\(String(cString: strerror(e))))"
         }
     }
 

@@ -79,6 +79,9 @@ public struct CheckpointWriter {
         } catch {
             throw SafeTensorsError.writeFailed(path: parent.path, reason: (error as NSError).localizedDescription)
         }
+        if let reason = AtomicFile.unwritableReason(parent) {
+            throw SafeTensorsError.writeFailed(path: output.path, reason: reason)
+        }
         Self.removeStaleTemporaries(parent: parent)
         let pid = ProcessInfo.processInfo.processIdentifier
         let tmp = parent.appendingPathComponent(".\(name).replaceme-tmp-\(pid)")
@@ -179,8 +182,21 @@ public struct CheckpointWriter {
     }
 
     /// Moves the finished temporary directory to `final`, replacing an existing (empty or forced) directory.
+    /// Without `force` it is one rename, which succeeds only onto nothing or an empty directory: if another process
+    /// installed an output there meanwhile, this run fails (naming it) and the winner's output stays whole.
     private func install(_ tmp: URL, at final: URL) throws {
         let fm = FileManager.default
+        if !force {
+            guard rename(tmp.path, final.path) == 0 else {
+                let e = errno
+                if e == ENOTEMPTY || e == EEXIST || e == ENOTDIR {
+                    throw SafeTensorsError.writeFailed(path: final.path,
+                        reason: "another output appeared there while this run was writing (a concurrent run?); it was left as it is")
+                }
+                throw SafeTensorsError.writeFailed(path: final.path, reason: "rename: \(String(cString: strerror(e)))")
+            }
+            return
+        }
         var old: URL? = nil
         if fm.fileExists(atPath: final.path) {
             let pid = ProcessInfo.processInfo.processIdentifier

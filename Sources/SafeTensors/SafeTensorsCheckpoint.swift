@@ -89,7 +89,7 @@ public final class SafeTensorsCheckpoint: @unchecked Sendable {
         let path = url.path
         let data: [UInt8]
         do {
-            data = Array(try Data(contentsOf: url))
+            data = Array(try FileContents.read(url))
         } catch {
             throw SafeTensorsError.cannotOpen(file: path, reason: error.localizedDescription)
         }

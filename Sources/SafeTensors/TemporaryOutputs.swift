@@ -10,6 +10,14 @@ public enum TemporaryOutputs {
     static func register(_ url: URL) { lock.lock(); paths.insert(url.path); lock.unlock() }
     static func unregister(_ url: URL) { lock.lock(); paths.remove(url.path); lock.unlock() }
 
+    /// `removeAll`, unless another thread holds the registry (a synchronous signal handler must not wait for it).
+    public static func removeAllIfFree() {
+        guard lock.try() else { return }
+        for p in paths { try? FileManager.default.removeItem(atPath: p) }
+        paths.removeAll()
+        lock.unlock()
+    }
+
     /// Removes every registered directory (called from the CLI's signal handlers).
     public static func removeAll() {
         lock.lock(); defer { lock.unlock() }

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 
 /// A Hugging Face `tokenizer.json` BPE tokenizer that produces exactly the ids of HF `tokenizers`.
@@ -43,12 +44,12 @@ public final class Tokenizer: @unchecked Sendable {
         let tokURL = directory.appendingPathComponent("tokenizer.json")
         let cfgURL = directory.appendingPathComponent("tokenizer_config.json")
         let tok: Data
-        do { tok = try Data(contentsOf: tokURL) } catch {
+        do { tok = try FileContents.read(tokURL) } catch {
             throw TokenizerError.unreadableFile(path: tokURL.path, reason: (error as NSError).localizedDescription)
         }
         var cfg: Data?
         if FileManager.default.fileExists(atPath: cfgURL.path) {
-            do { cfg = try Data(contentsOf: cfgURL) } catch {
+            do { cfg = try FileContents.read(cfgURL) } catch {
                 throw TokenizerError.unreadableFile(path: cfgURL.path, reason: (error as NSError).localizedDescription)
             }
         }

@@ -1,3 +1,4 @@
+import JSON
 import Foundation
 import Tokenization
 
@@ -36,7 +37,7 @@ enum TokenizeCommand {
             text = t
         case let (nil, f?):
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: f)) } catch {
+            do { data = try FileContents.read(URL(fileURLWithPath: f)) } catch {
                 throw CLIFileError(path: f, reason: (error as NSError).localizedDescription)
             }
             guard let s = String(validating: [UInt8](data), as: UTF8.self) else {

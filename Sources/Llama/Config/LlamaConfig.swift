@@ -66,7 +66,7 @@ public struct LlamaConfig: Sendable, Equatable {
     public static func load(file: URL) throws -> LlamaConfig {
         let bytes: [UInt8]
         do {
-            bytes = Array(try Data(contentsOf: file))
+            bytes = Array(try FileContents.read(file))
         } catch {
             throw LlamaError.cannotReadConfig(file: file.path, reason: (error as NSError).localizedDescription)
         }

@@ -36,7 +36,7 @@ public struct GGUFExport {
         func readJSON(_ name: String) throws -> JSONObject? {
             let url = checkpoint.directory.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-            guard let o = try JSONParser.parse(Array(try Data(contentsOf: url))).objectValue else {
+            guard let o = try JSONParser.parse(Array(try FileContents.read(url))).objectValue else {
                 throw LlamaError.notExportable(file: url.path, key: "the document", reason: "is not a JSON object")
             }
             return o

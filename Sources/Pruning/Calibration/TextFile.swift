@@ -16,7 +16,7 @@ public enum TextFile {
             throw PruningError.textUnreadable(file: url.path, reason: "the file does not exist")
         }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.read(url) } catch {
             throw PruningError.textUnreadable(file: url.path, reason: (error as NSError).localizedDescription)
         }
         return (data, try decodeUTF8(data, file: url.path, bom: bom))

@@ -116,7 +116,7 @@ public struct PruningPlan: Sendable, Equatable {
         func bad(_ field: String, _ reason: String) -> PruningError { .invalidPlan(file: file, field: field, reason: reason) }
         guard FileManager.default.fileExists(atPath: file) else { throw bad("(file)", "does not exist") }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
+        do { data = try FileContents.read(url) } catch {
             throw bad("(file)", "cannot be read: \((error as NSError).localizedDescription)")
         }
         let root: JSONValue
