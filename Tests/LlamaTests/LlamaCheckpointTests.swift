@@ -57,9 +57,11 @@ final class LlamaCheckpointTests: XCTestCase {
 
     func testMissingAndUnexpectedTensors() throws {
         let dir = try tinyCopy()
+        // More layers than the files hold: refused from the names alone, before anything is sized by the count.
         try editConfig(dir) { $0["num_hidden_layers"] = .int(4) }
         assertThrows(LlamaError.self, try LlamaCheckpoint(directory: dir)) {
-            if case .missingTensor("model.layers.3.self_attn.q_proj.weight", _, _) = $0 { return true }; return false
+            if case .missingTensor("model.layers.3.input_layernorm.weight", _, let hint) = $0 { return hint.contains("layers 0..<3 only") }
+            return false
         }
         try editConfig(dir) { $0["num_hidden_layers"] = .int(2) }
         assertThrows(LlamaError.self, try LlamaCheckpoint(directory: dir)) {
@@ -69,6 +71,11 @@ final class LlamaCheckpointTests: XCTestCase {
         try editConfig(dir) { $0["num_hidden_layers"] = .int(3); $0["mlp_bias"] = .bool(true) }
         assertThrows(LlamaError.self, try LlamaCheckpoint(directory: dir)) {
             if case .missingTensor("model.layers.0.mlp.gate_proj.bias", _, "mlp_bias is true") = $0 { return true }; return false
+        }
+        try editConfig(dir) { $0["num_hidden_layers"] = .int(1_000_000_000_000) }
+        assertThrows(LlamaError.self, try LlamaCheckpoint(directory: dir)) {
+            if case .invalidConfigValue(_, "num_hidden_layers", let expected, _) = $0 { return expected.contains("at most 65536") }
+            return false
         }
     }
 
