@@ -269,50 +269,25 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// An array of strings (`tokenizer.ggml.tokens`).
-    public func strings(_ key: String) throws(GGUFError) -> [String] {
-        let v = try value(key)
-        guard case .array(_, let items) = v else {
-            throw .wrongKeyType(file: path, key: key, expected: "an array of strings", found: v.typeName)
-        }
-        var out: [String] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let s = item.stringValue else {
-                throw .wrongKeyType(file: path, key: key, expected: "an array of strings", found: v.typeName)
-            }
-            out.append(s)
-        }
-        return out
-    }
+    public func strings(_ key: String) throws(GGUFError) -> [String] { try array(key, "strings", \.stringValue) }
 
     /// An array of numbers (`tokenizer.ggml.scores`).
-    public func doubles(_ key: String) throws(GGUFError) -> [Double] {
-        let v = try value(key)
-        guard case .array(_, let items) = v else {
-            throw .wrongKeyType(file: path, key: key, expected: "an array of numbers", found: v.typeName)
-        }
-        var out: [Double] = []
-        out.reserveCapacity(items.count)
-        for item in items {
-            guard let d = item.doubleValue else { throw .wrongKeyType(file: path, key: key, expected: "an array of numbers", found: v.typeName) }
-            out.append(d)
-        }
-        return out
-    }
+    public func doubles(_ key: String) throws(GGUFError) -> [Double] { try array(key, "numbers", \.doubleValue) }
 
     /// An array of integers (`tokenizer.ggml.token_type`).
-    public func ints(_ key: String) throws(GGUFError) -> [Int] {
+    public func ints(_ key: String) throws(GGUFError) -> [Int] { try array(key, "integers", \.intValue) }
+
+    /// `key`'s array with every element converted by `element`, or `wrongKeyType` naming `kind`.
+    private func array<T>(_ key: String, _ kind: String, _ element: (GGUFValue) -> T?) throws(GGUFError) -> [T] {
         let v = try value(key)
         guard case .array(_, let items) = v else {
-            throw .wrongKeyType(file: path, key: key, expected: "an array of integers", found: v.typeName)
+            throw .wrongKeyType(file: path, key: key, expected: "an array of \(kind)", found: v.typeName)
         }
-        var out: [Int] = []
+        var out: [T] = []
         out.reserveCapacity(items.count)
         for item in items {
-            guard let i = item.intValue else {
-                throw .wrongKeyType(file: path, key: key, expected: "an array of integers", found: v.typeName)
-            }
-            out.append(i)
+            guard let x = element(item) else { throw .wrongKeyType(file: path, key: key, expected: "an array of \(kind)", found: v.typeName) }
+            out.append(x)
         }
         return out
     }

@@ -76,27 +76,24 @@ public struct GGUFModelImport {
 
     /// Inverse of llama.cpp's q/k row permutation, in place. w: [rows, cols] with rows = heads · hd, hd even.
     public static func unpermuteRows(_ w: inout [Float], rows: Int, cols: Int, heads: Int) {
-        let hd = rows / heads
-        let src = w
-        for h in 0..<heads {
-            for i in 0..<(hd / 2) {
-                for j in 0..<2 {
-                    let from = (h * hd + 2 * i + j) * cols, to = (h * hd + j * (hd / 2) + i) * cols
-                    for c in 0..<cols { w[to + c] = src[from + c] }
-                }
-            }
-        }
+        reorderRows(&w, rows: rows, cols: cols, heads: heads, toHF: true)
     }
 
     /// llama.cpp's q/k row permutation (what its converter applies to `llama` models), in place; the inverse of
     /// `unpermuteRows`. w: [rows, cols] with rows = heads · hd, hd even.
     public static func permuteRows(_ w: inout [Float], rows: Int, cols: Int, heads: Int) {
+        reorderRows(&w, rows: rows, cols: cols, heads: heads, toHF: false)
+    }
+
+    /// Moves row h·hd + 2i + j (GGUF) to h·hd + j·hd/2 + i (HF) when `toHF`, the other way otherwise.
+    static func reorderRows(_ w: inout [Float], rows: Int, cols: Int, heads: Int, toHF: Bool) {
         let hd = rows / heads
         let src = w
         for h in 0..<heads {
             for i in 0..<(hd / 2) {
                 for j in 0..<2 {
-                    let to = (h * hd + 2 * i + j) * cols, from = (h * hd + j * (hd / 2) + i) * cols
+                    let gguf = (h * hd + 2 * i + j) * cols, hf = (h * hd + j * (hd / 2) + i) * cols
+                    let (from, to) = toHF ? (gguf, hf) : (hf, gguf)
                     for c in 0..<cols { w[to + c] = src[from + c] }
                 }
             }
