@@ -39,8 +39,17 @@ final class InspectConvertTests: XCTestCase {
     func testInspectErrorsExitOne() throws {
         let r = OutputCapture.run(["inspect", "/nonexistent/checkpoint"])
         XCTAssertEqual(r.code, 1)
-        XCTAssertTrue(r.stderr.hasPrefix("Error: /nonexistent/checkpoint is not a directory"), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: cannot read /nonexistent/checkpoint: does not exist (expected a checkpoint directory or a GGUF file)"), r.stderr)
         XCTAssertEqual(r.stdout, "")
+        // A file that is not GGUF, and a directory without config.json: plain reasons, no Foundation boilerplate.
+        let notGGUF = OutputCapture.run(["inspect", #filePath])
+        XCTAssertEqual(notGGUF.code, 1)
+        XCTAssertTrue(notGGUF.stderr.contains("is a file but not a GGUF file"), notGGUF.stderr)
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("empty-ckpt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let noConfig = OutputCapture.run(["inspect", empty.path])
+        XCTAssertEqual(noConfig.code, 1)
+        XCTAssertTrue(noConfig.stderr.contains("config.json: the file does not exist"), noConfig.stderr)
     }
 
     func testConvertRoundTripAndReshard() throws {

@@ -58,7 +58,7 @@ enum ConvertCommand {
                 return 0
             }
             guard dtypeName != "q8_0" else { throw args.usageError("'--dtype q8_0' is for a GGUF output (a path ending in .gguf)") }
-            if GGUFConversion.isGGUF(input) {
+            if try CommandContext.isGGUFInput(input.path) {
                 let conversion = try GGUFConversion(url: input)
                 let bar = context.progress("convert", total: conversion.model.tensors.count, unit: "tensors")
                 let result = try conversion.write(to: output, dtype: target ?? .f32, maxShardBytes: maxShard,
