@@ -76,7 +76,7 @@ public struct TensorWriteSource {
 
     /// Encodes `values` as `dtype` in chunks of 64 Ki elements and passes each chunk to `sink`.
     /// values: [n] Float32; emitted bytes: [n]·size(dtype).
-    static func encode(_ values: UnsafeBufferPointer<Float>, as dtype: DType, tensor: String,
+    public static func encode(_ values: UnsafeBufferPointer<Float>, as dtype: DType, tensor: String,
                        into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let base = values.baseAddress else { return }
         switch dtype {

@@ -43,21 +43,38 @@ public struct GGUFConversion {
     }
 
     /// The tensors in Hugging Face state-dict order, each dequantized when the writer reaches it, stored as `dtype`.
+    /// Tensors stream in row blocks of about 4 MB of Float32 (the q/k projections of llama files, which need
+    /// their rows reordered, are dequantized whole), so memory stays at one block whatever the vocabulary.
     public func tensorSources(dtype: DType) -> [TensorWriteSource] {
         let byHF = Dictionary(uniqueKeysWithValues: model.tensors.map { ($0.hf, $0) })
+        let file = self.file
         return WeightName.stateDictOrder(Array(byHF.keys)).map { hf in
             let t = byHF[hf]!
             let info = try! file.tensor(t.gguf)   // present: checked in init
-            let file = self.file
-            return TensorWriteSource.floats(hf, shape: info.shape, dtype: dtype) {
-                var w = try file.floats(t.gguf)
-                file.releasePages(t.gguf)
-                if let heads = t.unpermuteHeads {
+            if let heads = t.unpermuteHeads {
+                return TensorWriteSource.floats(hf, shape: info.shape, dtype: dtype) {
+                    var w = try file.floats(t.gguf)
+                    file.releasePages(t.gguf)
                     let rows = info.shape[0], cols = info.shape.count > 1 ? info.shape[1] : 1
                     GGUFModelImport.unpermuteRows(&w, rows: rows, cols: cols, heads: heads)
+                    return w
                 }
-                return w
             }
+            return TensorWriteSource(name: hf, dtype: dtype, shape: info.shape, produce: { sink in
+                let rowLength = info.rowLength, rowCount = info.elementCount / max(rowLength, 1)
+                let step = max(1, (1 << 20) / max(rowLength, 1))
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: step * rowLength)   // [step, rowLength]
+                defer { buffer.deallocate() }
+                var start = 0
+                while start < rowCount {
+                    let rows = start..<min(rowCount, start + step)
+                    try file.floats(t.gguf, rows: rows, into: buffer)
+                    try TensorWriteSource.encode(UnsafeBufferPointer(start: buffer, count: rows.count * rowLength),
+                                                 as: dtype, tensor: hf, into: sink)
+                    start = rows.upperBound
+                }
+                file.releasePages(t.gguf)
+            })
         }
     }
 
