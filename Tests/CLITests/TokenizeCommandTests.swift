@@ -61,6 +61,12 @@ final class TokenizeCommandTests: XCTestCase {
         }
         let missing = OutputCapture.run(["tokenize", dir.appendingPathComponent("nope").path, "--text", "x"])
         XCTAssertEqual(missing.code, 1)
-        XCTAssertTrue(missing.stderr.contains("tokenizer.json"), missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("nope: does not exist (expected a checkpoint directory or a GGUF file)"), missing.stderr)
+        // A directory without tokenizer.json names the file.
+        let empty = dir.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let noTokenizer = OutputCapture.run(["tokenize", empty.path, "--text", "x"])
+        XCTAssertEqual(noTokenizer.code, 1)
+        XCTAssertTrue(noTokenizer.stderr.contains("tokenizer.json: the file does not exist"), noTokenizer.stderr)
     }
 }
