@@ -97,18 +97,13 @@ public struct GGUFExport {
     static func encode(_ values: [Float], as type: MatrixType, tensor: String) throws -> [UInt8] {
         var out: [UInt8]
         switch type {
-        case .f32:
-            out = values.withUnsafeBytes { Array($0) }
-        case .f16, .bf16:
-            if type == .f16, let i = values.firstIndex(where: { $0.isFinite && abs($0) >= 65520 }) {
-                throw SafeTensorsError.invalidOutputTensor(tensor: tensor, reason: "element \(i) = \(values[i]) is outside the float16 range (±65504)")
-            }
-            out = [UInt8](repeating: 0, count: 2 * values.count)
-            values.withUnsafeBufferPointer { v in
-                out.withUnsafeMutableBytes {
-                    if type == .f16 { HalfConversion.floatToF16(v.baseAddress!, $0.baseAddress!, count: v.count) }
-                    else { HalfConversion.floatToBF16(v.baseAddress!, $0.baseAddress!, count: v.count) }
-                }
+        case .f32, .f16, .bf16:
+            // The safetensors writer's encoder: the same rounding and the same float16 range check.
+            let dtype: DType = type == .f32 ? .f32 : type == .f16 ? .f16 : .bf16
+            out = []
+            out.reserveCapacity(values.count * dtype.bitSize / 8)
+            try values.withUnsafeBufferPointer { v in
+                try TensorWriteSource.encode(v, as: dtype, tensor: tensor) { out.append(contentsOf: $0) }
             }
         case .q8_0:
             out = [UInt8](repeating: 0, count: values.count / 32 * 34)
