@@ -62,6 +62,7 @@ enum CalibrationOptions {
                 holder.bar = bar
                 return { done, _ in bar.update(done) }
             },
-            end: { holder.bar?.finish(); holder.bar = nil })
+            end: { holder.bar?.finish(); holder.bar = nil },
+            note: { context.printError($0) })
     }
 }

@@ -81,6 +81,15 @@ public struct ParsedArguments: Sendable {
         return v
     }
 
+    /// A positive byte size (`2GB`, `500MiB`, `1000000`; `ByteSize`), or nil when absent.
+    public func byteSize(_ name: String) throws -> Int? {
+        guard let s = values[name] else { return nil }
+        guard let n = ByteSize.parse(s), n > 0 else {
+            throw UsageError("option '--\(name)' must be a size such as 2GB, 500MB or 1000000, got '\(s)'", spec: spec)
+        }
+        return n
+    }
+
     /// One of `choices`, or nil when absent.
     public func choice(_ name: String, _ choices: [String]) throws -> String? {
         guard let s = values[name] else { return nil }

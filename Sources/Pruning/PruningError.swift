@@ -41,11 +41,16 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case sequenceTooLong(seqLen: Int, maxPositions: Int)
     /// A tensor has a shape or dtype the pruning step cannot handle.
     case unsupportedTensor(name: String, reason: String)
+    /// `--max-memory` is below what the leanest settings need (`detail`: that plan's summary).
+    case memoryBudgetTooSmall(budget: Int, needed: Int, detail: String)
     /// Inconsistent sizes handed to an accumulator or folder (programming or checkpoint error).
     case shapeMismatch(what: String, expected: String, actual: String)
 
     public var description: String {
         switch self {
+        case let .memoryBudgetTooSmall(budget, needed, detail):
+            return "--max-memory \(MemoryPlan.format(budget)) is too small: the leanest settings need "
+                + "\(MemoryPlan.format(needed)) at their peak; \(detail). Raise --max-memory, or lower --seq-len"
         case let .textUnreadable(file, reason):
             return "cannot read \(file): \(reason)"
         case let .textNotUTF8(file, line, offset):

@@ -50,6 +50,8 @@ final class PruneCommandTests: XCTestCase {
             (["--output", out, "--ratio", "0.01"], "removes no layer"),
             (["--output", out, "--layers", "3", "--spans", "2"], "not a multiple of --spans 2"),
             (["--output", out, "--layers", "2", "--method", "magic"], "must be one of replaceme, drop, replaceme-select"),
+            (["--output", out, "--layers", "2", "--max-memory", "lots"], "option '--max-memory' must be a size such as 2GB"),
+            (["--output", out, "--layers", "2", "--max-memory", "0"], "option '--max-memory' must be a size"),
         ] {
             let r = OutputCapture.run(["prune", Self.model] + args + Self.calibration)
             XCTAssertEqual(r.code, 64, "\(args)")
@@ -75,6 +77,7 @@ final class PruneCommandTests: XCTestCase {
             (["--layers", "2", "--calibration", empty.path], "contains no tokens"),
             (["--layers", "2", "--samples", "9"], "fewer than --samples 9 × --seq-len 32"),
             (["--layers", "2", "--output", Self.model + "/inner"], "is inside the input checkpoint"),
+            (["--layers", "2", "--max-memory", "1MB"], "--max-memory 1.0 MiB is too small: the leanest settings need"),
         ] {
             var full = ["prune", Self.model, "--output", out] + Self.calibration + args
             if args.contains("--output") { full.removeSubrange(2..<4) }

@@ -25,17 +25,30 @@ final class SweepCommandTests: XCTestCase {
     /// Each configuration's perplexity in the sweep equals prune (the same span) then perplexity on the written
     /// checkpoint; the written checkpoints are those --write leaves.
     func testSweepEqualsPruneThenPerplexity() throws {
-        let dir = try scratch()
+        let rows = try checkSweepEqualsPrune(layers: "2,3", methods: "drop,replaceme")
+        XCTAssertEqual(rows.count, 4)
+        XCTAssertNotEqual(rows[0]["perplexity"] as? [Double], rows[2]["perplexity"] as? [Double], "drop and replaceme differ")
+    }
+
+    /// The same for the methods with magnitude compensation: the sweep's scale and T are those prune writes.
+    func testCompensatedMethodsInTheSweepEqualPrune() throws {
+        let rows = try checkSweepEqualsPrune(layers: "3", methods: "drop-scale,replaceme-scale")
+        XCTAssertEqual(rows.count, 2)
+        for row in rows { XCTAssertNotNil(row["scale"] as? Double, "\(row)") }
+    }
+
+    @discardableResult
+    func checkSweepEqualsPrune(layers: String, methods: String, _ name: String = #function) throws -> [[String: Any]] {
+        let dir = try scratch(name)
         let (model, eval) = try setUpModel(dir)
         let written = dir.appendingPathComponent("written")
         let svg = dir.appendingPathComponent("sweep.svg"), heat = dir.appendingPathComponent("heat.svg")
-        let r = OutputCapture.run(["sweep", model, "--layers", "2,3", "--methods", "drop,replaceme", "--eval", eval,
+        let r = OutputCapture.run(["sweep", model, "--layers", layers, "--methods", methods, "--eval", eval,
                                    "--eval-seq-len", "16", "--format", "json", "--write", written.path, "--svg", svg.path,
                                    "--distances-svg", heat.path] + PruneCommandTests.calibration)
         XCTAssertEqual(r.code, 0, r.stderr)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
-        XCTAssertEqual(rows.count, 4)
         XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).contains("<polyline"))
         XCTAssertTrue(try String(contentsOf: heat, encoding: .utf8).hasPrefix("<?xml"))
         func perplexity(_ args: [String]) throws -> Double {
@@ -58,7 +71,7 @@ final class SweepCommandTests: XCTestCase {
             XCTAssertEqual(p.code, 0, p.stderr)
             XCTAssertEqual(ppl, try perplexity([out.path]), accuracy: 1e-5 * ppl, "\(method) \(n) via prune")
         }
-        XCTAssertNotEqual(rows[0]["perplexity"] as? [Double], rows[2]["perplexity"] as? [Double], "drop and replaceme differ")
+        return rows
     }
 
     /// replaceme-select in the sweep chooses, for each n, the span `prune --method replaceme-select` chooses, with
@@ -69,7 +82,7 @@ final class SweepCommandTests: XCTestCase {
         let r = OutputCapture.run(["sweep", model, "--layers", "2", "--methods", "replaceme,replaceme-select", "--eval", eval,
                                    "--eval-seq-len", "16", "--format", "json"] + PruneCommandTests.calibration)
         XCTAssertEqual(r.code, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("select n = 2: 6 candidates × 8 windows"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("select replaceme-select n = 2: 6 candidates × 8 windows"), r.stderr)
         let rows = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
         for row in rows where row["method"] as? String == "replaceme-select" {
             let n = try XCTUnwrap(row["layersRemoved"] as? Int)

@@ -36,13 +36,7 @@ enum ConvertCommand {
         run: { args, context in
             let dtypeName = try args.choice("dtype", ["keep", "float32", "bfloat16", "float16", "q8_0"]) ?? "keep"
             let target: DType? = ["float32": .f32, "bfloat16": .bf16, "float16": .f16][dtypeName]
-            var maxShard: Int? = nil
-            if let s = args.string("max-shard-size") {
-                guard let n = ByteSize.parse(s), n > 0 else {
-                    throw args.usageError("option '--max-shard-size' must be a size such as 2GB, 500MB or 1000000, got '\(s)'")
-                }
-                maxShard = n
-            }
+            let maxShard = try args.byteSize("max-shard-size")
             let input = URL(fileURLWithPath: args.positional(0)!)
             let output = URL(fileURLWithPath: args.positional(1)!)
             if output.pathExtension.lowercased() == "gguf" {

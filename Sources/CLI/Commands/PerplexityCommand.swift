@@ -32,6 +32,9 @@ enum PerplexityCommand {
           Weights are converted to Float32 one layer at a time from the mapped checkpoint; they are kept for later
           windows when the whole model in Float32 fits in a quarter of RAM (--residency cached), otherwise every
           batch of windows streams the layers again (--residency streaming), so checkpoints larger than RAM run.
+          Before the forward passes a line on stderr states what the run will hold (weights, activations) and
+          its planned peak; --max-memory SIZE chooses the residency and windows per batch (unless given) so that
+          the planned peak fits, or stops with an error naming what the leanest settings need.
         """,
         positionals: [.init("checkpoint", "A Hugging Face checkpoint directory (config.json, *.safetensors, tokenizer.json), or a GGUF file (converted once to Float32 in the cache).")],
         options: [
@@ -43,6 +46,7 @@ enum PerplexityCommand {
             .value("windows-per-batch", "N", "Windows pushed through each layer together.", default: "max(1, 4096 / seq-len)"),
             .value("plan", "PLAN.json", "Evaluate the checkpoint as this pruning plan edits it, without writing it."),
             .value("residency", "MODE", "Float32 weights: auto, cached or streaming.", default: "auto"),
+            .value("max-memory", "SIZE", "Memory budget (e.g. 6GiB, 800MB) the planned peak must fit."),
             .flag("layers-only", "Time the decoder layers only (no logits, no perplexity)."),
             .flag("json", "Print machine-readable JSON."),
         ],
@@ -60,6 +64,7 @@ enum PerplexityCommand {
         let perBatch = try args.int("windows-per-batch", in: 1...4096)
         let residency = try args.choice("residency", ["auto", "cached", "streaming"]).flatMap { LlamaModel.Residency(rawValue: $0) }
         let layersOnly = args.flag("layers-only")
+        let maxMemory = try args.byteSize("max-memory")
 
         // Every byte of the file is text (a leading BOM and CR LF too, as Python reads it with `newline=""`).
         let documents = try TextFile.documents(URL(fileURLWithPath: textPath ?? jsonlPath!), bom: .keep, jsonl: jsonlPath != nil)
@@ -72,8 +77,14 @@ enum PerplexityCommand {
         try VocabularyCheck.require(tokens, vocabSize: source.geometry.vocabSize, file: textPath ?? jsonlPath!, tokenName: tokenizer.token(for:))
         let bos: Int32? = args.flag("no-bos") ? nil : source.checkpoint.config.raw["bos_token_id"]?.intValue.map { Int32($0) }
 
-        let model = try LlamaModel(source: source, residency: residency)
-        let plan = try args.string("plan").map { try PruningPlan.read(URL(fileURLWithPath: $0), for: model.geometry) }
+        let plan = try args.string("plan").map { try PruningPlan.read(URL(fileURLWithPath: $0), for: source.geometry) }
+        let windows = (maxTokens.map { min($0, tokens.count) } ?? tokens.count) / max(bos == nil ? seqLen : seqLen - 1, 1)
+        let memory = try MemoryPlanner.perplexity(
+            geometry: source.geometry, biases: source.biasLayout, seqLen: seqLen, windows: windows, windowsPerBatch: perBatch,
+            logits: !layersOnly, editedLayers: plan?.edit.layers.filter { $0.changesWeights }.count ?? 0,
+            budget: maxMemory, residency: residency, storedElementBytes: ForwardMemory.storedElementBytes(source))
+        context.printError(memory.summary)
+        let model = try LlamaModel(source: source, residency: LlamaModel.Residency(rawValue: memory.residency)!)
         let loadStart = Date()
         if model.residency == .cached {
             let loading = context.progress("loading", total: model.geometry.layerCount, unit: "layers")
@@ -81,7 +92,8 @@ enum PerplexityCommand {
             loading.finish()
         }
         let loadSeconds = Date().timeIntervalSince(loadStart)
-        let evaluator = PerplexityEvaluator(model: model, edit: plan?.edit, seqLen: seqLen, bos: bos, windowsPerBatch: perBatch)
+        let evaluator = PerplexityEvaluator(model: model, edit: plan?.edit, seqLen: seqLen, bos: bos,
+                                            windowsPerBatch: memory.batchRows / seqLen)
         let windowCount = try evaluator.windows(of: tokens, maxTokens: maxTokens).count
         let bar = context.progress("perplexity (\(windowCount) windows)", total: windowCount * model.geometry.layerCount,
                                    unit: "window-layers")
@@ -98,6 +110,8 @@ enum PerplexityCommand {
                 "mean_nll": layersOnly ? NSNull() : result.meanNLL as Any,
                 "seconds": result.seconds, "tokens_per_second": result.tokensPerSecond, "load_seconds": loadSeconds,
                 "residency": model.residency.rawValue, "layers_only": layersOnly,
+                "memory": ["budget": maxMemory as Any? ?? NSNull(), "planned_peak": memory.plannedPeak,
+                           "measured_peak": ProcessMemory.peak(), "windows_per_batch": memory.batchRows / seqLen],
                 "plan": args.string("plan") as Any? ?? NSNull(),
                 "layers": plan?.edit.outputLayerCount ?? model.geometry.layerCount,
             ] as [String: Any])
@@ -114,6 +128,9 @@ enum PerplexityCommand {
             context.print(String(format: "speed:      %.1f tokens/s (%d tokens in %.2f s%@, %@ weights)",
                                  result.tokensPerSecond, result.processedTokens, result.seconds,
                                  layersOnly ? ", layers only" : "", model.residency.rawValue))
+            context.print("memory:     planned peak \(MemoryPlan.format(memory.plannedPeak))"
+                          + (maxMemory.map { " (budget \(MemoryPlan.format($0)))" } ?? "")
+                          + ", measured \(MemoryPlan.format(ProcessMemory.peak())); \(memory.batchRows / seqLen) windows per batch")
         }
         return 0
     }

@@ -15,6 +15,13 @@ enum PruneCommand {
         passes are fused: pass 1 also fits the candidate windows, dropping those a paired per-sample test on the
         distances rules out; should the winner have been dropped, pass 2 runs for it (same T either way).
         --method drop removes the same span with no transform (the UIDL baseline).
+        --compensate scale (or the *-scale methods) also restores the stream's magnitude at the cut (Prune&Comp): a
+        scalar s, with a transform fitted jointly with T in closed form (least squares over s and T together),
+        without one Prune&Comp's ratio of mean magnitudes; written as 1/s on o_proj/down_proj of every later layer
+        (RMSNorm makes that the same function as scaling the prefix by s), so the output is a stock checkpoint.
+        MEMORY: before the passes a line on stderr states the planned peak and what makes it up; --max-memory SIZE
+        chooses cached or streaming weights, the batch size and the fused pass so that it fits (fastest first), or
+        stops before any work naming what the leanest settings need; the report has the plan and the measured peak.
         The output loads in Hugging Face transformers unchanged; untouched tensors are byte-for-byte copies.
         A JSON report (inputs and hashes, options, distances, spans, residuals, timings, peak memory) is written
         to <output>/replaceme-report.json. The output appears only when complete.
@@ -32,8 +39,9 @@ enum PruneCommand {
                    + "empty, unless --force)."),
             .value("layers", "N", "Layers to remove in total."),
             .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
-            .value("method", "M", "replaceme (fold the transform), drop (remove only), or replaceme-select (replaceme "
-                   + "with --select perplexity: the best measured on SmolLM2, about 2.3x the time).", default: "replaceme"),
+            .value("method", "M", "replaceme (fold the transform), drop (remove only), replaceme-select (replaceme "
+                   + "with --select perplexity, about 2.3x the time); drop-scale, replaceme-scale and replaceme-scale-select "
+                   + "add --compensate scale to drop, replaceme and replaceme-select.", default: "replaceme"),
         ] + CalibrationOptions.options + [
             .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
             .value("start", "I", "Force one span starting at layer I (0-based first removed layer; skips pass 1)."),
@@ -42,12 +50,17 @@ enum PruneCommand {
                    + "without it, each with its own T).", default: "distance"),
             .value("candidates", "K", "With --select perplexity: windows shortlisted by distance.", default: "8"),
             .value("select-windows", "W", "With --select perplexity: calibration windows scored per candidate.", default: "8"),
+            .value("compensate", "HOW", "'none' or 'scale': a scalar s restoring the stream's magnitude at the cut "
+                   + "(Prune&Comp), fitted jointly with T by least squares (with drop: Prune&Comp's ratio of mean "
+                   + "magnitudes), folded as 1/s on what every later layer writes.", default: "none"),
             .value("ridge", "ALPHA", "Ridge α added to the Gram matrix diagonal (0 = plain least squares; the solver "
                    + "raises it automatically if the matrix is singular).", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .flag("final-norm-quirk", "Use RMSNorm_final(L_{L-1}) for the last layer, as the reference's HF indexing does."),
             .value("export-ids", "FILE", "Also write the calibration windows as pre-tokenized JSONL (for other tools; "
                    + "must not exist unless --force)."),
+            .value("max-memory", "SIZE", "Memory budget (e.g. 6GiB, 800MB): the residency, batch size and fused pass "
+                   + "are chosen so the planned peak fits; an error before any work if it cannot."),
             .flag("two-pass", "Run pass 2 separately even when pass 1 can fit the candidate windows "
                   + "(the default for one span: same result, one forward pass less)."),
             .value("save-transforms", "FILE", "Also write each span's T (F64 [D, D], T.0, T.1, ...) as safetensors "
@@ -83,17 +96,22 @@ enum PruneCommand {
             let select = try args.choice("select", ["distance", "perplexity"]) ?? "distance"
             let candidates = try args.int("candidates", in: 1...1000) ?? 8
             let selectWindows = try args.int("select-windows", in: 1...1_000_000) ?? 8
-            if (select == "perplexity" || method == .replacemeSelect) && (spans != 1 || start != nil) {
+            let compensate = Compensation(rawValue: try args.choice("compensate", Compensation.allCases.map(\.rawValue)) ?? "none")!
+            if method.compensation == .scale && args.string("compensate") != nil {
+                throw args.usageError("'--method \(method.rawValue)' compensates by scale already; use '--compensate' with replaceme, drop or replaceme-select")
+            }
+            if (select == "perplexity" || method.selection != nil) && (spans != 1 || start != nil) {
                 throw args.usageError("'--select perplexity' chooses one span: it cannot be combined with '--spans' or '--start'")
             }
-            if method == .replacemeSelect && args.string("select") != nil {
-                throw args.usageError("'--method replaceme-select' selects by perplexity; use '--method replaceme --select ...' to choose")
+            if method.selection != nil && args.string("select") != nil {
+                throw args.usageError("'--method \(method.rawValue)' selects by perplexity; use '--method replaceme --select ...' to choose")
             }
-            if select == "distance" && method != .replacemeSelect && (args.string("candidates") != nil || args.string("select-windows") != nil) {
+            if select == "distance" && method.selection == nil && (args.string("candidates") != nil || args.string("select-windows") != nil) {
                 throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity'")
             }
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
+            let maxMemory = try args.byteSize("max-memory")
 
             let input = try context.checkpointDirectory(args.positional(0)!)
             let output = outputPath.map { URL(fileURLWithPath: $0) }
@@ -117,10 +135,13 @@ enum PruneCommand {
             options.twoPass = args.flag("two-pass")
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             options.savePlan = args.string("save-plan").map { URL(fileURLWithPath: $0) }
-            if select == "perplexity" || method == .replacemeSelect {
+            options.compensation = compensate
+            if select == "perplexity" || method.selection != nil {
                 options.selection = .perplexity(candidates: candidates, windows: selectWindows)
             }
+            options.maxMemory = maxMemory
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
+            _ = try pruner.planMemory(options, samples: calibration.samples, seqLen: calibration.seqLen)   // a budget too small: before any work
             let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
             if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
 
@@ -145,6 +166,8 @@ enum PruneCommand {
             s += "  removed layers \(span.start)...\(span.end)"
             if let d = span.distance { s += String(format: " (mean angular distance %.4f)", d) }
             if let k = span.foldedInto { s += "; layer \(k)'s down_proj absorbed T" }
+            if let scale = span.scale { s += String(format: "; magnitude scale s = %.4f (later layers write ÷ s)", scale) }
+            if let r = span.rejectedScale { s += String(format: "; no scale: the joint optimum s = %.4f is not positive", r) }
             s += "\n"
             if let f = span.fit {
                 s += String(format: "    regression residual %.4f (no transform: %.4f); end-of-span state error %.4f (no transform: %.4f)\n",
@@ -168,6 +191,11 @@ enum PruneCommand {
         let phases = ["calibration", "distances", "distances+statistics", "select", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
+        if let m = r.memory {
+            s += "  memory: planned peak \(MemoryPlan.format(m.plannedPeak))" + (m.budget.map { " (budget \(MemoryPlan.format($0)))" } ?? "")
+                + ", measured \(MemoryPlan.format(m.measuredPeak ?? r.peakMemoryBytes)); \(m.residency) weights, "
+                + "batches of \(m.batchRows) rows\n"
+        }
         if let plan = r.plan { s += "  plan: \(plan)\n" }
         if let output = r.output { s += "  report: \(output)/\(Pruner.reportFileName)\n" }
         return s

@@ -38,5 +38,5 @@ public struct LayerEdit: Sendable, Equatable {
     /// Neither sub-block runs: the layer is removed from a written checkpoint.
     public var isDropped: Bool { !attention && !mlp }
     /// Whether loading this layer needs more than the stored tensors (a fold, or a row/column selection).
-    var changesWeights: Bool { mlpChannels != nil || kvGroups != nil || transform != nil || residualScale != nil }
+    public var changesWeights: Bool { mlpChannels != nil || kvGroups != nil || transform != nil || residualScale != nil }
 }

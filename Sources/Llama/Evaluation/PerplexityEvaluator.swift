@@ -34,8 +34,11 @@ public final class PerplexityEvaluator {
         self.edit = edit
         self.seqLen = seqLen
         self.bos = bos
-        self.windowsPerBatch = windowsPerBatch ?? max(1, 4096 / max(seqLen, 1))
+        self.windowsPerBatch = windowsPerBatch ?? Self.defaultWindowsPerBatch(seqLen: seqLen)
     }
+
+    /// Windows per forward pass when not given: about 4096 token rows.
+    public static func defaultWindowsPerBatch(seqLen: Int) -> Int { max(1, 4096 / max(seqLen, 1)) }
 
     /// The windows of `tokens` (first `maxTokens` text tokens at most), as described on the type.
     public func windows(of tokens: [Int32], maxTokens: Int? = nil) throws -> [[Int32]] {

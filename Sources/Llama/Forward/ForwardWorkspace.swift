@@ -25,9 +25,17 @@ final class ForwardWorkspace {
     /// Swaps L_{k-1} and L_k after a layer: the output becomes the next layer's input.
     func advance() { swap(&input, &output) }
 
+    private var buffers: [FloatBuffer] {
+        [input, output, attentionResidual, mlpOutput, normed, lastInput, query, key, value, attention, attentionScratch,
+         gate, up, ropeCos, ropeSin, head, logits, zeros]
+    }
+
+    /// Bytes allocated now, every buffer at its capacity (what `ForwardMemory` plans; the head chunk is counted
+    /// there as weights).
+    var allocatedBytes: Int { buffers.reduce(0) { $0 + $1.capacity * 4 } - head.capacity * 4 }
+
     /// Frees everything (the workspace stays usable).
     func release() {
-        for b in [input, output, attentionResidual, mlpOutput, normed, lastInput, query, key, value, attention, attentionScratch, gate, up,
-                  ropeCos, ropeSin, head, logits, zeros] { b.release() }
+        for b in buffers { b.release() }
     }
 }

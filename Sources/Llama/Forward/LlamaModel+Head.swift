@@ -1,14 +1,11 @@
 import TensorCore
 
 extension LlamaModel {
-    /// Vocabulary rows of the head processed per tile column block.
-    var vocabChunk: Int {
-        let v = geometry.vocabSize
-        return residency == .cached ? min(v, 8192) : min(v, max(1024, (1 << 24) / geometry.hiddenSize))
-    }
+    /// Vocabulary rows of the head processed per tile column block (`ForwardMemory.vocabChunk`).
+    var vocabChunk: Int { ForwardMemory.vocabChunk(geometry: geometry, residency: residency) }
 
     /// Batch rows per logits tile.
-    static let logitsRowBlock = 512
+    static let logitsRowBlock = ForwardMemory.logitsRowBlock
 
     /// With `.cached` residency, converts the whole head [V, D] once.
     func loadHeadCache() throws {

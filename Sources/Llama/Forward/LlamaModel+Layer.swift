@@ -2,7 +2,7 @@ import TensorCore
 
 extension LlamaModel {
     /// Rows of the MLP processed at once, so that gate and up ([rows, I] each) stay within ~64 MB together.
-    var mlpRowChunk: Int { max(64, (1 << 23) / max(geometry.intermediateSize, 1)) }
+    var mlpRowChunk: Int { ForwardMemory.mlpRowChunk(intermediateSize: geometry.intermediateSize) }
 
     /// One decoder layer over the whole batch: reads `workspace.input` (L_{k-1}), writes
     /// `attentionResidual` (Y_k), `mlpOutput` (M_k) and `output` (L_k). All [R, D]. Widths come from the weights'

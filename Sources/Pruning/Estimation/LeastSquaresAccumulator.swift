@@ -8,7 +8,12 @@ import TensorCore
 ///
 ///     G = Σ XᵀX  [D, D],   C = Σ XᵀZ  [D, D],   zz = ‖Z‖²_F,   ll = ‖L_{s+n−1}‖²_F,   rows = R
 ///
-/// in Float64, from Float32 rows, through `Gram64`. Every token position is a row, including each window's first
+/// in Float64, from Float32 rows, through `Gram64`. For magnitude compensation (`withResidual`) also, with
+/// R = Y_{s−1} (the kept block's post-attention stream, [R, D]),
+///
+///     B = Σ XᵀR  [D, D],   rr = ‖R‖²_F,   rz = ⟨R, Z⟩_F
+///
+/// (`ScaledTransformSolver` reads them). Every token position is a row, including each window's first
 /// position (its attention-sink activations carry much of the energy; leaving them out was measured to be
 /// catastrophic). Windows are full length, so there are no padding rows (the reference includes pad rows).
 public struct LeastSquaresAccumulator: Sendable {
@@ -22,11 +27,18 @@ public struct LeastSquaresAccumulator: Sendable {
     /// ‖L_{s+n−1}‖²_F (the full residual stream at the end of the span).
     public private(set) var streamEnergy: Double = 0
     public private(set) var rows: Int = 0
+    /// B = XᵀR: [D, D] row-major (nil unless `withResidual`).
+    public private(set) var residualCross: [Double]?
+    /// ‖R‖²_F.
+    public private(set) var residualEnergy: Double = 0
+    /// ⟨R, Z⟩_F.
+    public private(set) var residualTarget: Double = 0
 
-    public init(width: Int) {
+    public init(width: Int, withResidual: Bool = false) {
         self.width = width
         gram = [Double](repeating: 0, count: width * width)
         cross = [Double](repeating: 0, count: width * width)
+        if withResidual { residualCross = [Double](repeating: 0, count: width * width) }
     }
 
     /// Adds rows: mlpOut = M_{s−1}, attnResidual = Y_{s−1}, spanOut = L_{s+n−1}, each [rows, D] row-major.
@@ -45,6 +57,13 @@ public struct LeastSquaresAccumulator: Sendable {
             cross.withUnsafeMutableBufferPointer { c in
                 Gram64.accumulateXtY(rows: r, kx: d, ny: d, x: mlpOut, ldx: d, y: UnsafePointer(z), ldy: d,
                                      c: c.baseAddress!)
+            }
+            if residualCross != nil {
+                residualCross!.withUnsafeMutableBufferPointer { b in
+                    Gram64.accumulateXtY(rows: r, kx: d, ny: d, x: mlpOut, ldx: d, y: attnResidual, ldy: d, c: b.baseAddress!)
+                }
+                residualEnergy += Statistics64.dot(count: r * d, x: attnResidual, y: attnResidual)
+                residualTarget += Statistics64.dot(count: r * d, x: attnResidual, y: UnsafePointer(z))
             }
         }
         targetEnergy += zz
@@ -96,6 +115,11 @@ public struct LeastSquaresAccumulator: Sendable {
         targetEnergy += other.targetEnergy
         streamEnergy += other.streamEnergy
         rows += other.rows
+        if let ob = other.residualCross, residualCross != nil {
+            for i in ob.indices { residualCross![i] += ob[i] }
+            residualEnergy += other.residualEnergy
+            residualTarget += other.residualTarget
+        }
     }
 
     /// Throws `PruningError.nonFinite` naming `layer` if any statistic is NaN or infinite.
@@ -106,6 +130,9 @@ public struct LeastSquaresAccumulator: Sendable {
         }
         if !targetEnergy.isFinite || !streamEnergy.isFinite {
             throw PruningError.nonFinite(statistic: "target energy ‖L_end − Y‖²", layer: layer)
+        }
+        if let b = residualCross, !b.allSatisfy(\.isFinite) || !residualEnergy.isFinite || !residualTarget.isFinite {
+            throw PruningError.nonFinite(statistic: "residual cross term MᵀY", layer: layer)
         }
     }
 }

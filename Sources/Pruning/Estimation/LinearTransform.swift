@@ -17,6 +17,18 @@ public struct LinearTransform: Sendable {
     public var streamRelativeError: Double
     /// The same with T = I.
     public var identityStreamRelativeError: Double
+    /// s of magnitude compensation (`ScaledTransformSolver`): every layer after the span writes ÷ s, and `matrix`
+    /// is already T'/s; nil without compensation.
+    public var scale: Double?
+    /// A joint optimum s ≤ 0 that compensation refused (T is then plain least squares); nil otherwise.
+    public var rejectedScale: Double?
+
+    public init(matrix: [Double], width: Int, solve: SolveReport, relativeResidual: Double, identityRelativeResidual: Double,
+                streamRelativeError: Double, identityStreamRelativeError: Double, scale: Double? = nil) {
+        self.matrix = matrix; self.width = width; self.solve = solve; self.relativeResidual = relativeResidual
+        self.identityRelativeResidual = identityRelativeResidual; self.streamRelativeError = streamRelativeError
+        self.identityStreamRelativeError = identityStreamRelativeError; self.scale = scale
+    }
 
     /// The identity transform on D dimensions (used by `--method drop`, whose fold is skipped).
     public static func identity(width: Int) -> [Double] {

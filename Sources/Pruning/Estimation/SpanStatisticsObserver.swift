@@ -27,11 +27,14 @@ public final class SpanStatisticsObserver: CalibrationObserver {
     private var scratch: [Float] = []
     private var normed: [Float] = []
 
-    /// - Parameter finalNorm: `(rows, x, y)` writing RMSNorm_final(x) into y, for `--final-norm-quirk`; nil for raw.
+    /// - Parameters:
+    ///   - finalNorm: `(rows, x, y)` writing RMSNorm_final(x) into y, for `--final-norm-quirk`; nil for raw.
+    ///   - withResidual: also accumulate the statistics of magnitude compensation (`LeastSquaresAccumulator`).
     public init(spans: [Span], numLayers: Int, width: Int,
-                finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) {
+                finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil,
+                withResidual: Bool = false) {
         self.spans = spans; self.numLayers = numLayers; self.width = width; self.finalNorm = finalNorm
-        fitted = spans.map { _ in LeastSquaresAccumulator(width: width) }
+        fitted = spans.map { _ in LeastSquaresAccumulator(width: width, withResidual: withResidual) }
         held = spans.map { _ in nil }
     }
 
@@ -116,11 +119,13 @@ public final class SpanStatisticsObserver: CalibrationObserver {
     /// calibration set to the end of the last span. All spans are fitted on the original model's activations in
     /// this one pass (a later span is not refitted on the model with the earlier spans already replaced).
     public static func collect(model: LlamaModel, calibration: CalibrationSet, spans: [Span], finalNormQuirk: Bool = false,
+                               withResidual: Bool = false,
                                batches: CalibrationBatches? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> [LeastSquaresAccumulator] {
         guard !spans.isEmpty else { return [] }
         let g = model.geometry
         let collector = SpanStatisticsObserver(spans: spans, numLayers: g.layerCount, width: g.hiddenSize,
-                                               finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+                                               finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                                               withResidual: withResidual)
         try CalibrationRun(model: model, calibration: calibration, batches: batches)
             .run(through: collector.lastLayer, observers: [collector], progress: progress)
         try collector.checkFinite()

@@ -12,12 +12,20 @@ public struct PruneOptions: Sendable {
         /// ReplaceMe with the span chosen by calibration perplexity among the 8 lowest-distance windows, each with
         /// its own T (`--select perplexity`): the combination that measures best on SmolLM2 (see README).
         case replacemeSelect = "replaceme-select"
+        /// The span dropped, with Prune&Comp's magnitude scale on the stream after it (`--compensate scale`).
+        case dropScale = "drop-scale"
+        /// ReplaceMe with the scale fitted jointly with T (`--compensate scale`, `ScaledTransformSolver`).
+        case replacemeScale = "replaceme-scale"
+        /// `replaceme-scale` with the span chosen by calibration perplexity (`--select perplexity`).
+        case replacemeScaleSelect = "replaceme-scale-select"
 
         /// This method's estimator.
-        public var estimator: SpanEstimator { self == .drop ? .identity : .leastSquares }
+        public var estimator: SpanEstimator { self == .drop || self == .dropScale ? .identity : .leastSquares }
+        /// This method's compensation stage.
+        public var compensation: Compensation { [.dropScale, .replacemeScale, .replacemeScaleSelect].contains(self) ? .scale : .none }
         /// The selection the method implies (nil: the one the options give).
         public var selection: Selection? {
-            self == .replacemeSelect ? .perplexity(candidates: PerplexitySelector.defaultCandidates,
+            self == .replacemeSelect || self == .replacemeScaleSelect ? .perplexity(candidates: PerplexitySelector.defaultCandidates,
                                                    windows: PerplexitySelector.defaultWindows) : nil
         }
     }
@@ -51,12 +59,20 @@ public struct PruneOptions: Sendable {
     /// The selection in force: `selection` when set, else the method's own (distance by default).
     public var effectiveSelection: Selection { selection != .distance ? selection : method.selection ?? .distance }
 
+    /// `--compensate`: the compensation stage when the method does not imply one.
+    public var compensation: Compensation = .none
+    /// The compensation in force: `compensation` when set, else the method's own.
+    public var effectiveCompensation: Compensation { compensation != .none ? compensation : method.compensation }
+
     /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
     public var twoPass = false
     /// Also write each span's T (F64 [D, D], `T.0`, `T.1`, … in span order) to this safetensors file.
     public var saveTransforms: URL?
     /// Also write the chosen plan (`PruningPlan`: JSON, with its transforms beside it) to this file.
     public var savePlan: URL?
+
+    /// `--max-memory`: the budget in bytes the run's planned peak must fit (`MemoryPlanner`); nil for none.
+    public var maxMemory: Int?
 
     public init(layersToRemove: Int) { self.layersToRemove = layersToRemove }
 

@@ -14,38 +14,46 @@ import TensorCore
 ///    Fused passes: with one span (K = 1, no forced start) pass 1 also fits every candidate window of length n
 ///    (`SpanStatisticsObserver` over the same forward passes), so pass 2 is skipped; the statistics are those the
 ///    second pass would compute (same batches, same activations). Used when the candidates' Float64 statistics
-///    ((L − n) · 2 · D² · 8 bytes) fit in `fusedMemoryLimit`; otherwise, or with `twoPass`, two passes.
+///    ((L − n) · 2 · D² · 8 bytes) fit the memory plan (`MemoryPlanner`: 1 GiB without `--max-memory`); otherwise,
+///    or with `twoPass`, two passes.
 ///    `ScreenedCandidates` (with `CandidateScreen`) stops fitting the candidates that can no longer win, as each window ends (against the
 ///    windows ended so far) and after each batch; should a dropped candidate win in the end, pass 2 runs for it,
 ///    so results never change.
+/// Memory: `planMemory` states what the run will hold before it holds it; with `--max-memory` it also chooses
+/// the residency, the batch size and the fused pass so that the planned peak fits (the report has both the plan
+/// and the measured peak).
 /// 4. the plan (`ModelEdit.removing`: the spans dropped, each T on its kept layer), saved when asked
 ///    (`--save-plan`); then `PrunedCheckpointWriter` writes it with the JSON report `replaceme-report.json`
 ///    inside, all in one atomic install (no output for a dry run).
 public final class Pruner {
-    /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase.
+    /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase;
+    /// `note(line)` tells the user something before a phase (the memory plan).
     public struct Progress {
         public var begin: (_ label: String, _ total: Int, _ unit: String) -> (Int, Int) -> Void
         public var end: () -> Void
-        public init(begin: @escaping (String, Int, String) -> (Int, Int) -> Void, end: @escaping () -> Void) {
-            self.begin = begin; self.end = end
+        public var note: (String) -> Void
+        public init(begin: @escaping (String, Int, String) -> (Int, Int) -> Void, end: @escaping () -> Void,
+                    note: @escaping (String) -> Void = { _ in }) {
+            self.begin = begin; self.end = end; self.note = note
         }
         public static var silent: Progress { Progress(begin: { _, _, _ in { _, _ in } }, end: {}) }
     }
 
     public static let reportFileName = "replaceme-report.json"
-    /// Largest memory for the candidates' statistics in the fused single pass (1 GiB).
-    public static let fusedMemoryLimit = 1 << 30
-
     public let inputDirectory: URL
     public let checkpoint: LlamaCheckpoint
-    public let model: LlamaModel
+    /// The checkpoint's weights as the model reads them.
+    let weights: CheckpointWeights
+    /// The model, with the residency of the last memory plan (automatic until one is made).
+    public private(set) var model: LlamaModel
     public var numLayers: Int { model.geometry.layerCount }
 
     /// Opens (maps and validates) the checkpoint; reads no tensor data.
     public init(checkpointDirectory: URL) throws {
         inputDirectory = checkpointDirectory
         checkpoint = try LlamaCheckpoint(directory: checkpointDirectory)
-        model = try LlamaModel(source: CheckpointWeights(checkpoint: checkpoint))
+        weights = try CheckpointWeights(checkpoint: checkpoint)
+        model = try LlamaModel(source: weights)
     }
 
     /// The candidates to keep fitting after a batch, from per-sample distances ([candidate][sample]) and the
@@ -53,8 +61,11 @@ public final class Pruner {
     var candidateScreen: (_ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
         CandidateScreen().survivors(distances: $0, alive: $1)
     }
-    /// Token rows per forward batch (`CalibrationBatches`; tests lower it to get several batches).
-    var batchRows = 8192
+    /// Token rows per forward batch without a budget (`CalibrationBatches`; tests lower it to get several batches).
+    var batchRows = MemoryPlanner.defaultBatchRows
+
+    /// The resident memory a plan starts from (tests fix it, so that plans do not depend on the test process).
+    var residentMemory: () -> Int = ProcessMemory.resident
 
     /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
     public private(set) var calibrationSeconds: Double?
@@ -104,6 +115,23 @@ public final class Pruner {
     /// Writes a side output file atomically (temporary sibling, fsync, rename over `url`).
     public static func writeSideFile(_ data: Data, to url: URL) throws { try AtomicFile.write(Array(data), to: url) }
 
+    /// What a prune with `options` over `samples` windows of `seqLen` tokens will hold, and within
+    /// `options.maxMemory` the settings it will use (`MemoryPlanner.prune`); throws when the budget is too small.
+    public func planMemory(_ options: PruneOptions, samples: Int, seqLen: Int) throws -> MemoryPlan {
+        let needsStatistics = options.method.estimator.needsStatistics
+        var selection: (candidates: Int, windows: Int)?
+        if case .perplexity(let k, let w) = options.effectiveSelection { selection = (k, w) }
+        var request = MemoryPlanner.PruneRequest(
+            geometry: model.geometry, biases: weights.biasLayout, samples: samples, seqLen: seqLen,
+            windowLength: options.windowLength, spans: options.spans, needsStatistics: needsStatistics,
+            fusedAllowed: needsStatistics && options.spans == 1 && options.forcedStart == nil && !options.twoPass,
+            distanceTokens: options.distanceTokens, selection: selection)
+        request.storedElementBytes = ForwardMemory.storedElementBytes(weights)
+        request.residualStatistics = needsStatistics && options.effectiveCompensation == .scale
+        return try MemoryPlanner.prune(request, budget: options.maxMemory, baseline: residentMemory(), peakSoFar: ProcessMemory.peak(),
+                                       defaultRows: batchRows)
+    }
+
     /// Runs the prune and returns its report (also written into the output directory, which appears with it;
     /// with no output, a dry run: the plan is chosen, and saved when `savePlan` is set, but nothing else written).
     public func prune(calibration: CalibrationSet, options: PruneOptions, output: URL?, toolVersion: String,
@@ -116,31 +144,47 @@ public final class Pruner {
             defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
             return try body()
         }
-        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: batchRows)
+        var memory = try planMemory(options, samples: calibration.samples, seqLen: calibration.seqLen)
+        progress.note(memory.summary)
+        if memory.residency != model.residency.rawValue {
+            model = try LlamaModel(source: weights, residency: LlamaModel.Residency(rawValue: memory.residency)!)
+        }
+        let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: memory.batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        let (spans, table, candidates, fusedPass, selection) = try chooseSpans(calibration, options, batches, progress, &timings)
+        var (spans, table, candidates, fusedPass, selection, magnitudes) = try chooseSpans(calibration, options, batches,
+                                                                               fused: memory.fusedPass == true, progress, &timings)
         var screening = fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
-        let estimator = options.method.estimator
+        let estimator = options.method.estimator, compensation = options.effectiveCompensation
+        var scales: [Int: Double] = [:]
         if estimator.needsStatistics {
             // The fused pass's statistics, unless a chosen span had been dropped by the screening.
             let fused = candidates.flatMap { c in
                 spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
             }
-            if candidates != nil && fused == nil { screening?.secondPass = true }
+            if candidates != nil && fused == nil {
+                screening?.secondPass = true
+                candidates = nil   // the survivors' statistics are not needed by pass 2
+            }
             let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
             fits = try timed("solve") {
                 try zip(spans, stats).compactMap { span, st in
-                    try estimator.estimate(st, span: span, ridge: options.ridge).map { ($0, st.rows) }
+                    try estimator.estimate(st, span: span, ridge: options.ridge, compensation: compensation).map { ($0, st.rows) }
                 }
             }
+            for (span, fit) in zip(spans, fits) { if let s = fit.transform.scale { scales[span.keptLayer] = s } }
             if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
+        }
+        if compensation == .scale && !estimator.needsStatistics {
+            // Prune&Comp's magnitude ratio; pass 1 measured it unless the start was forced.
+            let observer = try magnitudes ?? timed("magnitudes") { try measureMagnitudes(through: spans.map(\.lastRemoved).max()!, calibration, batches, progress) }
+            for span in spans { scales[span.keptLayer] = try observer.scale(of: span) }
         }
         model.releaseMemory()
         let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
-        let edit = try ModelEdit.removing(spans: spans, numLayers: numLayers, transforms: transforms)
+        let edit = try ModelEdit.removing(spans: spans, numLayers: numLayers, transforms: transforms, scales: scales)
         if let url = options.savePlan {
             try PruningPlan(edit: edit, method: options.method.rawValue, geometry: model.geometry).write(to: url)
         }
@@ -150,13 +194,15 @@ public final class Pruner {
         let n = options.windowLength
         func report(outputs: [CheckpointWriter.WrittenFile]) -> PruneReport {
             timings["total"] = Date().timeIntervalSince(start) + (calibrationSeconds ?? 0)
+            memory.measuredPeak = PruneReport.peakMemoryBytes()
             let inputFiles = checkpoint.weights.files.enumerated().map { i, f in
                 PruneReport.FileRecord(name: f.url.lastPathComponent, bytes: f.fileSize,
                                        sha256: inputHashes.isEmpty ? nil : inputHashes[i])
             }
             let spanRecords = spans.enumerated().map { j, s in
                 PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
-                                       foldedInto: j < fits.count ? s.keptLayer : nil,
+                                       foldedInto: j < fits.count ? s.keptLayer : nil, scale: scales[s.keptLayer],
+                                       rejectedScale: j < fits.count ? fits[j].transform.rejectedScale : nil,
                                        distance: table.map { Self.meanDistance($0, span: s, n: n) },
                                        fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
             }
@@ -164,14 +210,14 @@ public final class Pruner {
                 tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
                 input: inputDirectory.path, inputLayers: numLayers, inputFiles: inputFiles, calibration: calibration.sources,
                 calibrationIdsSHA256: SHA256.hex(Data(calibration.idsJSONL().utf8)),
-                options: .init(method: options.method.rawValue, layersRemoved: edit.droppedLayers.count,
+                options: .init(method: options.method.rawValue, compensation: compensation.rawValue, layersRemoved: edit.droppedLayers.count,
                                spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
                                distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
                                samples: calibration.samples, seqLen: calibration.seqLen),
                 distances: table, spans: spanRecords, fusedPass: screening, selection: selection, output: output?.path,
                 plan: options.savePlan?.path, outputLayers: edit.outputLayerCount,
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
-                peakMemoryBytes: PruneReport.peakMemoryBytes())
+                peakMemoryBytes: memory.measuredPeak!, memory: memory)
         }
         guard let output else { return report(outputs: []) }
 
@@ -193,17 +239,16 @@ public final class Pruner {
     /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
     /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
-                             _ progress: Progress, _ timings: inout [String: Double])
+                             fused: Bool, _ progress: Progress, _ timings: inout [String: Double])
         throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?,
-                   selection: [PerplexitySelector.Candidate]?) {
+                   selection: [PerplexitySelector.Candidate]?, magnitudes: MagnitudeObserver?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
+        let fused = fused && options.spans == 1
         if let forced = options.forcedStart {
-            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil)
+            return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil, nil)
         }
         var selector: PerplexitySelector?
         if case .perplexity(let k, let w) = options.effectiveSelection { selector = PerplexitySelector(candidates: k, windows: w) }
-        let fused = options.method.estimator.needsStatistics && options.spans == 1 && !options.twoPass
-            && (L - n) * 2 * d * d * 8 <= Self.fusedMemoryLimit
         // Selection by perplexity needs every shortlisted candidate's statistics: no screening then.
         let screen = selector == nil ? candidateScreen : { _, alive in alive }
         // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
@@ -213,12 +258,17 @@ public final class Pruner {
         let screened = fused ? ScreenedCandidates(
             fit: SpanStatisticsObserver(
                 spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
-                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil),
+                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                withResidual: options.effectiveCompensation == .scale),
             distances: scorer.accumulators[0], numLayers: L, screen: screen) : nil
+        // Drop with compensation: every block's magnitudes, for the scale of whichever span wins.
+        let magnitudes = options.effectiveCompensation == .scale && !options.method.estimator.needsStatistics
+            ? MagnitudeObserver(numLayers: L, width: d) : nil
         let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
         let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", run.steps(through: L - 1), "layers")
         var t = Date()
-        try run.run(through: L - 1, observers: [scorer] + (screened.map { [$0] } ?? []), progress: step)
+        let observers: [CalibrationObserver] = [scorer] + (screened.map { [$0] } ?? []) + (magnitudes.map { [$0] } ?? [])
+        try run.run(through: L - 1, observers: observers, progress: step)
         let table = try scorer.tables()[0]
         timings[fused ? "distances+statistics" : "distances", default: 0] += Date().timeIntervalSince(t)
         progress.end()
@@ -227,22 +277,23 @@ public final class Pruner {
         if let selector {
             // The shortlist, each with its own estimate, scored by calibration perplexity; the lowest wins.
             let shortlist = selector.shortlist(table, n: n)
-            var transforms: [[Double]?] = []
+            var fitted: [LinearTransform?] = shortlist.map { _ in nil }
+            let estimator = options.method.estimator, compensation = options.effectiveCompensation
             if let fit = screened?.fit {
-                transforms = try shortlist.map { span in
-                    try options.method.estimator.estimate(fit.statistics(of: span), span: span, ridge: options.ridge)?.matrix
+                fitted = try shortlist.map { span in
+                    try estimator.estimate(fit.statistics(of: span), span: span, ridge: options.ridge, compensation: compensation)
                 }
-            } else if options.method.estimator.needsStatistics {
+            } else if estimator.needsStatistics {
                 let stats = try collect(shortlist, calibration, options, batches, progress)
-                transforms = try zip(shortlist, stats).map { try options.method.estimator.estimate($1, span: $0, ridge: options.ridge)?.matrix }
-            } else {
-                transforms = shortlist.map { _ in nil }
+                fitted = try zip(shortlist, stats).map { try estimator.estimate($1, span: $0, ridge: options.ridge, compensation: compensation) }
             }
+            let transforms = fitted.map { $0?.matrix }
+            let scales = try zip(shortlist, fitted).map { span, f in estimator.needsStatistics ? f?.scale : try magnitudes?.scale(of: span) }
             let windows = min(selector.windows, calibration.samples)
             let bar = progress.begin("select: \(shortlist.count) candidates × \(windows) windows", windows * (shortlist.count + 1), "window-passes")
             t = Date()
             scored = try selector.score(model: model, calibration: calibration, table: table, spans: shortlist,
-                                        transforms: transforms, progress: bar)
+                                        transforms: transforms, scales: scales, progress: bar)
             timings["select"] = Date().timeIntervalSince(t)
             progress.end()
             let best = scored!.indices.min { (scored![$0].perplexity, $0) < (scored![$1].perplexity, $1) }!
@@ -252,7 +303,7 @@ public final class Pruner {
             for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
         }
         let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: false) }
-        return (spans, table, screened?.fit, record, scored)
+        return (spans, table, screened?.fit, record, scored, magnitudes)
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
@@ -262,7 +313,20 @@ public final class Pruner {
         let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
         defer { progress.end() }
         return try SpanStatisticsObserver.collect(model: model, calibration: calibration, spans: spans,
-                                                  finalNormQuirk: options.finalNormQuirk, batches: batches, progress: step)
+                                                  finalNormQuirk: options.finalNormQuirk,
+                                                  withResidual: options.effectiveCompensation == .scale,
+                                                  batches: batches, progress: step)
+    }
+
+    /// The magnitudes of every block through `last` (drop with compensation when pass 1 did not run).
+    private func measureMagnitudes(through last: Int, _ calibration: CalibrationSet, _ batches: CalibrationBatches,
+                                   _ progress: Progress) throws -> MagnitudeObserver {
+        let observer = MagnitudeObserver(numLayers: numLayers, width: model.geometry.hiddenSize)
+        let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
+        let step = progress.begin("magnitudes", run.steps(through: last), "layers")
+        defer { progress.end() }
+        try run.run(through: last, observers: [observer], progress: step)
+        return observer
     }
 
     /// Writes T of each span (F64 [D, D], `T.0`, `T.1`, …) as one safetensors file, atomically (a temporary

@@ -12,6 +12,8 @@ public struct PruneReport: Codable, Sendable {
 
     public struct Options: Codable, Sendable {
         public var method: String
+        /// The compensation stage in force (`none` or `scale`).
+        public var compensation: String
         public var layersRemoved: Int
         public var spansRequested: Int
         public var forcedStart: Int?
@@ -52,6 +54,10 @@ public struct PruneReport: Codable, Sendable {
         public var count: Int
         /// The kept layer whose `mlp.down_proj` absorbed T (nil for `--method drop`).
         public var foldedInto: Int?
+        /// s of magnitude compensation (`--compensate scale`): every later layer writes ÷ s (nil without).
+        public var scale: Double?
+        /// A joint optimum s ≤ 0 that compensation refused for this span (plain T instead; nil otherwise).
+        public var rejectedScale: Double?
         /// Mean angular distance of the window(s) (nil when the start was forced without pass 1).
         public var distance: Double?
         public var fit: Fit?
@@ -91,13 +97,11 @@ public struct PruneReport: Codable, Sendable {
     public var timings: [String: Double]
     /// Peak resident memory of the process (bytes), from getrusage.
     public var peakMemoryBytes: Int
+    /// What the prune planned to hold, the settings chosen for `--max-memory`, and the measured peak.
+    public var memory: MemoryPlan?
 
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
-    /// Peak resident set size of this process so far, in bytes (Linux `ru_maxrss` is in KiB).
-    public static func peakMemoryBytes() -> Int {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Int(usage.ru_maxrss) * 1024
-    }
+    /// Peak resident set size of this process so far, in bytes (`ProcessMemory.peak`).
+    public static func peakMemoryBytes() -> Int { ProcessMemory.peak() }
 }

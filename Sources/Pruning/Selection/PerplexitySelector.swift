@@ -28,13 +28,14 @@ public struct PerplexitySelector: Sendable {
         return order.prefix(candidates).map { Span(start: $0 + 1, count: n) }
     }
 
-    /// Scores `spans` (each with its transform, nil for none) and returns them with their perplexities, in
+    /// Scores `spans` (each with its transform, nil for none, and its compensation scale, if any) and returns them with their perplexities, in
     /// `spans` order; the caller picks the lowest. progress: (window-passes, total).
     public func score(model: LlamaModel, calibration: CalibrationSet, table: DistanceTable, spans: [Span],
-                      transforms: [[Double]?], progress: ((Int, Int) -> Void)? = nil) throws -> [Candidate] {
+                      transforms: [[Double]?], scales: [Double?] = [], progress: ((Int, Int) -> Void)? = nil) throws -> [Candidate] {
         let L = model.geometry.layerCount
-        let edits = try zip(spans, transforms).map { span, t in
-            try ModelEdit.removing(spans: [span], numLayers: L, transforms: t.map { [span.keptLayer: $0] } ?? [:])
+        let edits = try spans.enumerated().map { i, span in
+            try ModelEdit.removing(spans: [span], numLayers: L, transforms: transforms[i].map { [span.keptLayer: $0] } ?? [:],
+                                   scales: (i < scales.count ? scales[i] : nil).map { [span.keptLayer: $0] } ?? [:])
         }
         let used = calibration.windows.prefix(max(1, windows))
         let evaluator = PerplexityEvaluator(model: model, seqLen: calibration.seqLen, bos: nil)

@@ -55,10 +55,13 @@ public final class Sweep {
         let maxN = layerCounts.max()!
         let scorer = try DistanceScorer(model: model, maxN: maxN,
                                         modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)])
+        // Drop with compensation needs every block's magnitudes (`MagnitudeObserver`).
+        let magnitudes = methods.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
+            ? MagnitudeObserver(numLayers: L, width: g.hiddenSize) : nil
         let run = CalibrationRun(model: model, calibration: calibration)
         var t = Date()
         let p1 = progress.begin("pass 1: distances (n ≤ \(maxN))", run.steps(through: L - 1), "layers")
-        try run.run(through: L - 1, observers: [scorer], progress: p1)
+        try run.run(through: L - 1, observers: [scorer] + (magnitudes.map { [$0] } ?? []), progress: p1)
         progress.end()
         let table = try scorer.tables()[0]
         timings["distances"] = Date().timeIntervalSince(t)
@@ -70,15 +73,18 @@ public final class Sweep {
         for m in methods { if case .perplexity(let k, let w)? = m.selection { selector = PerplexitySelector(candidates: k, windows: w) } }
         let shortlists = selector.map { s in Dictionary(uniqueKeysWithValues: layerCounts.map { ($0, s.shortlist(table, n: $0)) }) } ?? [:]
 
-        // Pass 2: the statistics of every chosen span, when an estimator needs them.
-        var transforms: [Span: LinearTransform] = [:]
+        // Pass 2: the statistics of every chosen span, when an estimator needs them; each span solved with and
+        // without compensation as the methods ask.
+        var transforms: [Compensation: [Span: LinearTransform]] = [:]
         var rows: [Span: Int] = [:]
-        if methods.contains(where: { $0.estimator.needsStatistics }) {
+        let compensations = Set(methods.filter { $0.estimator.needsStatistics }.map(\.compensation))
+        if !compensations.isEmpty {
             t = Date()
             let distinct = Array(Set(spans.values).union(shortlists.values.flatMap { $0 }))
                 .sorted { ($0.start, $0.count) < ($1.start, $1.count) }
             let collector = SpanStatisticsObserver(spans: distinct, numLayers: L, width: g.hiddenSize,
-                                                   finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+                                                   finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                                                   withResidual: compensations.contains(.scale))
             let p2 = progress.begin("pass 2: statistics (\(distinct.count) spans)", run.steps(through: collector.lastLayer), "layers")
             try run.run(through: collector.lastLayer, observers: [collector], progress: p2)
             progress.end()
@@ -86,28 +92,45 @@ public final class Sweep {
             timings["statistics"] = Date().timeIntervalSince(t)
             t = Date()
             for (span, st) in zip(distinct, collector.stats) {
-                if let fit = try SpanEstimator.leastSquares.estimate(st, span: span, ridge: ridge) { transforms[span] = fit }
+                for c in compensations {
+                    transforms[c, default: [:]][span] = try SpanEstimator.leastSquares.estimate(st, span: span, ridge: ridge, compensation: c)
+                }
                 rows[span] = st.rows
             }
             timings["solve"] = Date().timeIntervalSince(t)
         }
 
-        // Selection by perplexity: each n's shortlist scored on the calibration windows, the lowest kept.
-        var selected: [Int: Span] = [:]
+        // A method's fit of a span (nil without a transform) and its compensation scale (nil without).
+        func fit(_ method: PruneOptions.Method, _ span: Span) -> LinearTransform? {
+            method.estimator.needsStatistics ? transforms[method.compensation]?[span] : nil
+        }
+        func scale(_ method: PruneOptions.Method, _ span: Span) throws -> Double? {
+            guard method.compensation == .scale else { return nil }
+            return method.estimator.needsStatistics ? fit(method, span)?.scale : try magnitudes?.scale(of: span)
+        }
+
+        // Selection by perplexity: each method's shortlist for each n scored on the calibration windows, the lowest kept.
+        var selected: [String: Span] = [:]
         if let selector {
             t = Date()
-            for n in layerCounts {
-                let list = shortlists[n]!
-                let windows = min(selector.windows, calibration.samples)
-                let bar = progress.begin("select n = \(n): \(list.count) candidates × \(windows) windows", windows * (list.count + 1), "window-passes")
-                let scored = try selector.score(model: model, calibration: calibration, table: table, spans: list,
-                                                transforms: list.map { transforms[$0]?.matrix }, progress: bar)
-                progress.end()
-                selected[n] = list[scored.indices.min { (scored[$0].perplexity, $0) < (scored[$1].perplexity, $1) }!]
+            for method in methods where method.selection != nil {
+                for n in layerCounts {
+                    let list = shortlists[n]!
+                    let windows = min(selector.windows, calibration.samples)
+                    let bar = progress.begin("select \(method.rawValue) n = \(n): \(list.count) candidates × \(windows) windows",
+                                             windows * (list.count + 1), "window-passes")
+                    let scored = try selector.score(model: model, calibration: calibration, table: table, spans: list,
+                                                    transforms: list.map { fit(method, $0)?.matrix },
+                                                    scales: try list.map { try scale(method, $0) }, progress: bar)
+                    progress.end()
+                    selected["\(method.rawValue)/\(n)"] = list[scored.indices.min { (scored[$0].perplexity, $0) < (scored[$1].perplexity, $1) }!]
+                }
             }
             timings["select"] = Date().timeIntervalSince(t)
         }
-        func span(_ method: PruneOptions.Method, _ n: Int) -> Span { method.selection != nil ? selected[n]! : spans[n]! }
+        func span(_ method: PruneOptions.Method, _ n: Int) -> Span {
+            method.selection != nil ? selected["\(method.rawValue)/\(n)"]! : spans[n]!
+        }
 
         // The configurations as edits.
         var configs: [Configuration] = []
@@ -115,10 +138,10 @@ public final class Sweep {
         for method in methods {
             for n in layerCounts {
                 let span = span(method, n)
-                let fit = method.estimator.needsStatistics ? transforms[span] : nil
                 configs.append(Configuration(method: method, layersRemoved: n))
                 edits.append(try ModelEdit.removing(spans: [span], numLayers: L,
-                                                    transforms: fit.map { [span.keptLayer: $0.matrix] } ?? [:]))
+                                                    transforms: fit(method, span).map { [span.keptLayer: $0.matrix] } ?? [:],
+                                                    scales: try scale(method, span).map { [span.keptLayer: $0] } ?? [:]))
             }
         }
 
@@ -141,15 +164,15 @@ public final class Sweep {
             SweepReport.Text(name: text.name, windows: perTextResults[i][0].windows, tokens: perTextResults[i][0].scoredTokens,
                              densePerplexity: perTextResults[i][0].perplexity)
         }
-        let rowsOut = configs.enumerated().map { j, c -> SweepReport.Row in
+        let rowsOut = try configs.enumerated().map { j, c -> SweepReport.Row in
             let span = span(c.method, c.layersRemoved)
-            let fit = c.method.estimator.needsStatistics ? transforms[span] : nil
+            let fit = fit(c.method, span)
             return SweepReport.Row(
                 method: c.method.rawValue, layersRemoved: c.layersRemoved,
                 parametersRemoved: c.layersRemoved * layerParameters,
                 fractionOfParameters: Double(c.layersRemoved * layerParameters) / Double(totalParameters),
                 spanStart: span.start, spanEnd: span.lastRemoved, distance: table.distance(start: span.start, n: span.count),
-                relativeResidual: fit?.relativeResidual,
+                relativeResidual: fit?.relativeResidual, scale: try scale(c.method, span), rejectedScale: fit?.rejectedScale,
                 perplexity: perTextResults.map { $0[j + 1].perplexity },
                 ratioToDense: perTextResults.map { $0[j + 1].perplexity / $0[0].perplexity },
                 evalSeconds: perTextResults.reduce(0) { $0 + $1[j + 1].seconds })

@@ -22,6 +22,10 @@ public struct SweepReport: Codable, Sendable {
         public var distance: Double
         /// The least-squares fit's relative residual (nil without a transform).
         public var relativeResidual: Double?
+        /// s of magnitude compensation (nil without).
+        public var scale: Double?
+        /// A joint optimum s ≤ 0 that compensation refused (plain T instead; nil otherwise).
+        public var rejectedScale: Double?
         /// Per text, in `texts` order.
         public var perplexity: [Double]
         public var ratioToDense: [Double]
