@@ -37,6 +37,29 @@ final class SweepCommandTests: XCTestCase {
         for row in rows { XCTAssertNotNil(row["scale"] as? Double, "\(row)") }
     }
 
+    /// --write-best writes, for each layer count, only the configuration with the lowest geometric-mean ratio.
+    func testWriteBestWritesTheBestConfigurationPerLayerCount() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let best = dir.appendingPathComponent("best")
+        let r = OutputCapture.run(["sweep", model, "--layers", "2,3", "--methods", "drop,replaceme", "--eval", eval,
+                                   "--eval-seq-len", "16", "--format", "json", "--write-best", best.path] + PruneCommandTests.calibration)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        let rows = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        var expected: [String] = []
+        for n in [2, 3] {
+            let candidates = rows.filter { $0["layersRemoved"] as? Int == n }
+            let winner = try XCTUnwrap(candidates.min { (($0["ratioToDense"] as? [Double])?.first ?? 0) < (($1["ratioToDense"] as? [Double])?.first ?? 0) })
+            expected.append("\(winner["method"]!)-\(n)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: best.path).sorted(), expected.sorted())
+        XCTAssertTrue(r.stderr.contains("best with 2 layers removed: "), r.stderr)
+        let both = OutputCapture.run(["sweep", model, "--layers", "2", "--methods", "drop", "--eval", eval, "--write", best.path,
+                                      "--write-best", best.path] + PruneCommandTests.calibration)
+        XCTAssertEqual(both.code, 64)
+        XCTAssertTrue(both.stderr.contains("not both"), both.stderr)
+    }
+
     @discardableResult
     func checkSweepEqualsPrune(layers: String, methods: String, _ name: String = #function) throws -> [[String: Any]] {
         let dir = try scratch(name)

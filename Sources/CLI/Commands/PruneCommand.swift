@@ -41,7 +41,8 @@ enum PruneCommand {
             .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
             .value("method", "M", "replaceme (fold the transform), drop (remove only), replaceme-select (replaceme "
                    + "with --select perplexity, about 2.3x the time); drop-scale, replaceme-scale and replaceme-scale-select "
-                   + "add --compensate scale to drop, replaceme and replaceme-select.", default: "replaceme"),
+                   + "add --compensate scale to them (replaceme-scale-select measured best on SmolLM2, see README).",
+                   default: "replaceme"),
         ] + CalibrationOptions.options + [
             .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
             .value("start", "I", "Force one span starting at layer I (0-based first removed layer; skips pass 1)."),

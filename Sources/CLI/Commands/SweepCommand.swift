@@ -44,6 +44,8 @@ enum SweepCommand {
             .value("ridge", "ALPHA", "Ridge α of the least-squares solve.", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .value("write", "DIR", "Also write every configuration's checkpoint as DIR/<method>-<n> (DIR must not exist or be empty, unless --force)."),
+            .value("write-best", "DIR", "Instead of --write: for each layer count only the best configuration's checkpoint (lowest geometric mean "
+                   + "of the perplexity ratios to dense over the texts), as DIR/<method>-<n>."),
             .value("svg", "FILE", "Plot perplexity against the parameters removed (SVG)."),
             .value("distances-svg", "FILE", "Draw the distance table as an SVG heat map."),
             .value("format", "F", "Output format: text, csv or json.", default: "text"),
@@ -101,7 +103,11 @@ enum SweepCommand {
             }
             gate = (String(parts[0]), n)
         }
-        let writeDir = args.string("write").map { URL(fileURLWithPath: $0) }
+        if args.string("write") != nil && args.string("write-best") != nil {
+            throw args.usageError("give '--write DIR' (every configuration) or '--write-best DIR' (the best per layer count), not both")
+        }
+        let writeBest = args.string("write-best") != nil
+        let writeDir = (args.string("write") ?? args.string("write-best")).map { URL(fileURLWithPath: $0) }
         if let writeDir { try Pruner.checkOutputDirectory(writeDir, input: input, force: force) }
         let svg = args.string("svg").map { URL(fileURLWithPath: $0) }, heat = args.string("distances-svg").map { URL(fileURLWithPath: $0) }
         for url in [svg, heat].compactMap({ $0 }) { try Pruner.checkSideFile(url, force: force) }
@@ -141,8 +147,11 @@ enum SweepCommand {
         if let heat { try Pruner.writeSideFile(Data(report.distances.svg(title: "Angular distance: \(input.lastPathComponent)").utf8), to: heat) }
         if let writeDir {
             try FileManager.default.createDirectory(at: writeDir, withIntermediateDirectories: true)
-            for (row, edit) in zip(report.rows, edits) {
+            let chosen = writeBest ? report.bestRows() : Array(report.rows.indices)
+            for i in chosen {
+                let row = report.rows[i], edit = edits[i]
                 let out = writeDir.appendingPathComponent("\(row.method)-\(row.layersRemoved)")
+                if writeBest { context.writeErr("best with \(row.layersRemoved) layers removed: \(row.method), written to \(out.path)\n") }
                 try PrunedCheckpointWriter.write(checkpoint: pruner.checkpoint, edit: edit, output: out, force: force)
             }
         }

@@ -10,13 +10,14 @@ public struct PruneOptions: Sendable {
         /// Remove the same span with no transform (the UIDL baseline), to see what the transform buys.
         case drop
         /// ReplaceMe with the span chosen by calibration perplexity among the 8 lowest-distance windows, each with
-        /// its own T (`--select perplexity`): the combination that measures best on SmolLM2 (see README).
+        /// its own T (`--select perplexity`).
         case replacemeSelect = "replaceme-select"
         /// The span dropped, with Prune&Comp's magnitude scale on the stream after it (`--compensate scale`).
         case dropScale = "drop-scale"
         /// ReplaceMe with the scale fitted jointly with T (`--compensate scale`, `ScaledTransformSolver`).
         case replacemeScale = "replaceme-scale"
-        /// `replaceme-scale` with the span chosen by calibration perplexity (`--select perplexity`).
+        /// `replaceme-scale` with the span chosen by calibration perplexity (`--select perplexity`): the combination
+        /// that measures best on SmolLM2 (README), by a little over `replaceme-select`.
         case replacemeScaleSelect = "replaceme-scale-select"
 
         /// This method's estimator.

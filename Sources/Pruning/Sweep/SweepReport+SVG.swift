@@ -5,7 +5,7 @@ extension SweepReport {
     /// per method, dash pattern per text), each text's dense perplexity as a grey reference line, labelled axes,
     /// ticks and a legend. Self-contained SVG 1.1.
     public func svg(title: String) -> String {
-        let width = 880.0, height = 460.0, left = 70.0, right = 330.0, top = 50.0, bottom = 55.0
+        let width = 940.0, height = 460.0, left = 70.0, right = 390.0, top = 50.0, bottom = 55.0
         let plotW = width - left - right, plotH = height - top - bottom
         let values = rows.flatMap(\.perplexity) + texts.map(\.densePerplexity)
         let finite = values.filter { $0.isFinite && $0 > 0 }

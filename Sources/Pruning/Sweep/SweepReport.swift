@@ -52,6 +52,15 @@ public struct SweepReport: Codable, Sendable {
         rows.first { $0.method == method && $0.layersRemoved == n }
     }
 
+    /// For each layer count (ascending), the index in `rows` of the best configuration: the lowest geometric mean
+    /// over the texts of its perplexity ratio to dense (ties: the earlier row).
+    public func bestRows() -> [Int] {
+        func score(_ r: Row) -> Double { r.ratioToDense.map { Foundation.log($0) }.reduce(0, +) / Double(max(r.ratioToDense.count, 1)) }
+        return Set(rows.map(\.layersRemoved)).sorted().map { n in
+            rows.indices.filter { rows[$0].layersRemoved == n }.min { (score(rows[$0]), $0) < (score(rows[$1]), $1) }!
+        }
+    }
+
     /// An aligned text table: one line per configuration, perplexity and ratio per text.
     public func textTable() -> String {
         var header = ["method", "n", "params", "span"]
