@@ -19,12 +19,15 @@ import TensorCore
 ///    `ScreenedCandidates` (with `CandidateScreen`) stops fitting the candidates that can no longer win, as each window ends (against the
 ///    windows ended so far) and after each batch; should a dropped candidate win in the end, pass 2 runs for it,
 ///    so results never change.
-/// Memory: `planMemory` states what the run will hold before it holds it; with `--max-memory` it also chooses
-/// the residency, the batch size and the fused pass so that the planned peak fits (the report has both the plan
-/// and the measured peak).
 /// 4. the plan (`ModelEdit.removing`: the spans dropped, each T on its kept layer), saved when asked
 ///    (`--save-plan`); then `PrunedCheckpointWriter` writes it with the JSON report `replaceme-report.json`
 ///    inside, all in one atomic install (no output for a dry run).
+///
+/// Memory: `planMemory` states what the run will hold before it holds it; with `--max-memory` it also chooses
+/// the residency, the batch size and the fused pass so that the planned peak fits (the report has both the plan
+/// and the measured peak). Compensation (`--compensate scale`) is a stage beside the estimator: the joint scale
+/// comes with T from the same statistics, Prune&Comp's from `MagnitudeObserver` in pass 1 (a pass of its own when
+/// the start is forced).
 public final class Pruner {
     /// Progress hooks: `begin(label, total, unit)` returns the per-step callback; `end()` closes the phase;
     /// `note(line)` tells the user something before a phase (the memory plan).
@@ -152,8 +155,9 @@ public final class Pruner {
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: memory.batchRows)
 
         // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        var (spans, table, candidates, fusedPass, selection, magnitudes) = try chooseSpans(calibration, options, batches,
-                                                                               fused: memory.fusedPass == true, progress, &timings)
+        let chosen = try chooseSpans(calibration, options, batches, fused: memory.fusedPass == true, progress, &timings)
+        let (spans, table, fusedPass, selection, magnitudes) = (chosen.spans, chosen.table, chosen.fusedPass, chosen.selection, chosen.magnitudes)
+        var candidates = chosen.candidates
         var screening = fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
         let estimator = options.method.estimator, compensation = options.effectiveCompensation
