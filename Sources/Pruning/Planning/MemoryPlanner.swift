@@ -105,9 +105,7 @@ public enum MemoryPlanner {
         guard let budget else { return plan(automatic, rows: rowsFull, fused: fusedByDefault) }
 
         // Fastest first: fused before two passes, larger batches before smaller, cached before streaming.
-        var windowCounts: [Int] = []
-        var w = min(perBatch, r.samples)
-        while w >= 1 { windowCounts.append(w); w /= 2 }
+        let windowCounts = halvings(of: min(perBatch, r.samples))
         let residencies: [LlamaModel.Residency] = residency.map { [$0] } ?? [.cached, .streaming]
         let fusings = r.needsStatistics && r.fusedAllowed ? [true, false] : [false]
         for fused in fusings {
@@ -115,9 +113,8 @@ public enum MemoryPlanner {
                 for res in residencies {
                     var p = plan(res, rows: windows * r.seqLen, fused: fused)
                     guard p.fits else { continue }
-                    if fused != fusedByDefault && !fused { p.choices.append("two passes: the fused pass's statistics do not fit") }
-                    if windows * r.seqLen < rowsFull { p.choices.append("batches of \(windows) windows (not \(rowsFull / r.seqLen))") }
-                    if res != automatic && res == .streaming { p.choices.append("streaming weights: cached ones do not fit") }
+                    if fusedByDefault && !fused { p.choices.append("two passes: the fused pass's statistics do not fit") }
+                    p.choices += choices(windows: windows, of: rowsFull / r.seqLen, residency: res, automatic: automatic)
                     return p
                 }
             }
@@ -145,19 +142,27 @@ public enum MemoryPlanner {
         let defaultPerBatch = windowsPerBatch ?? PerplexityEvaluator.defaultWindowsPerBatch(seqLen: seqLen)
         let full = max(1, min(defaultPerBatch, max(windows, 1)))
         guard let budget else { return plan(automatic, perBatch: full) }
-        var counts: [Int] = []
-        var w = full
-        while w >= 1 { counts.append(w); w = windowsPerBatch == nil ? w / 2 : 0 }
+        let counts = windowsPerBatch == nil ? halvings(of: full) : [full]
         for perBatch in counts {
             for res in residency.map({ [$0] }) ?? [.cached, .streaming] {
                 var p = plan(res, perBatch: perBatch)
                 guard p.fits else { continue }
-                if perBatch < full { p.choices.append("batches of \(perBatch) windows (not \(full))") }
-                if res != automatic && res == .streaming { p.choices.append("streaming weights: cached ones do not fit") }
+                p.choices += choices(windows: perBatch, of: full, residency: res, automatic: automatic)
                 return p
             }
         }
         let leanest = plan(residency ?? .streaming, perBatch: counts.last!)
         throw PruningError.memoryBudgetTooSmall(budget: budget, needed: leanest.plannedAhead, detail: leanest.summary)
+    }
+
+    /// n, n/2, n/4, …, 1: the windows per batch tried, largest first.
+    static func halvings(of n: Int) -> [Int] {
+        Array(sequence(first: max(n, 1)) { $0 > 1 ? $0 / 2 : nil })
+    }
+
+    /// What a budget changed, in words: fewer windows per batch than `full`, streaming instead of automatic cached.
+    static func choices(windows: Int, of full: Int, residency: LlamaModel.Residency, automatic: LlamaModel.Residency) -> [String] {
+        (windows < full ? ["batches of \(windows) windows (not \(full))"] : [])
+            + (residency != automatic && residency == .streaming ? ["streaming weights: cached ones do not fit"] : [])
     }
 }
