@@ -40,5 +40,5 @@ for m in "$model" "$out/smollm2-drop-25pct" "$out/smollm2-replaceme-25pct" "$out
   p=$("$bin" perplexity "$m" --text "$text" --max-tokens "$max_tokens" --json 2>/dev/null \
       | python3 -c 'import json,sys; print("%.2f" % json.load(sys.stdin)["perplexity"])')
   layers=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["num_hidden_layers"])' "$m/config.json")
-  printf '  %-44s %2s layers  perplexity %s\n' "$m" "$layers" "$p"
+  printf '  %-52s %2s layers  perplexity %s\n' "$m" "$layers" "$p"
 done
