@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["JSON"]),
         .target(name: "GGUF", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization"]),
         .target(name: "Llama", dependencies: ["JSON", "TensorCore", "SafeTensors", "GGUF"]),
-        .target(name: "Pruning", dependencies: ["TensorCore", "SafeTensors", "Tokenization", "Llama"]),
+        .target(name: "Pruning", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "Llama"]),
         .target(name: "CLI", dependencies: ["JSON", "TensorCore", "SafeTensors", "Tokenization", "GGUF", "Llama", "Pruning"]),
         .executableTarget(name: "replaceme", dependencies: ["CLI"]),
 

@@ -45,6 +45,12 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case memoryBudgetTooSmall(budget: Int, needed: Int, detail: String)
     /// Inconsistent sizes handed to an accumulator or folder (programming or checkpoint error).
     case shapeMismatch(what: String, expected: String, actual: String)
+    /// An option's value does not fit the method or the checkpoint (`name` without the dashes).
+    case invalidOption(name: String, reason: String)
+    /// No sequence of removals the method allows reaches the requested parameter ratio.
+    case ratioUnreachable(ratio: Double, reachable: Double, reason: String)
+    /// A heterogeneous plan the requested output format cannot express.
+    case formatCannotExpress(format: String, layer: Int, reason: String)
 
     public var description: String {
         switch self {
@@ -98,6 +104,13 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
             return "tensor '\(name)': \(reason)"
         case let .shapeMismatch(what, expected, actual):
             return "\(what): expected \(expected), got \(actual)"
+        case let .invalidOption(name, reason):
+            return "option '--\(name)': \(reason)"
+        case let .ratioUnreachable(ratio, reachable, reason):
+            return "--ratio \(ratio) cannot be reached: at most " + String(format: "%.2f%%", reachable * 100)
+                + " of the parameters can be removed (\(reason))"
+        case let .formatCannotExpress(format, layer, reason):
+            return "--format \(format) cannot express layer \(layer): \(reason)"
         }
     }
 }

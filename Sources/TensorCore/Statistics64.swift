@@ -1,6 +1,7 @@
 /// Float64 sums over Float32 activations, for the statistics of magnitude compensation: chunked across threads,
 /// partial sums combined in chunk order, so a result does not depend on timing. Twins: `ReferenceKernels.dot`
-/// and `ReferenceKernels.absColumnSums` (index order; they differ from these only in summation order).
+/// `ReferenceKernels.absColumnSums` and `ReferenceKernels.absRowSums` (index order; they differ from these only in
+/// summation order).
 public enum Statistics64 {
     /// Σ x[i]·y[i] over [count], accumulated in Float64.
     public static func dot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
@@ -55,6 +56,43 @@ public enum Statistics64 {
                 while j < width { acc[j] += Double(abs(base[j])); j += 1 }
             }
             for j in 0..<width { ss.base[r.lowerBound + j] += acc[j] }
+        }
+    }
+}
+
+extension Statistics64 {
+    /// sums[r] = Σ_c |x[r, c]| (the L1 norm of each row, in Float64); x: [rows, cols] Float32 row-major; sums: [rows].
+    /// Rows are split across threads; within a row, four lanes are summed, then combined.
+    public static func absRowSums(rows: Int, cols: Int, x: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>,
+                                  threads: Int = Parallel.defaultThreads) {
+        guard rows > 0 else { return }
+        let ranges = Parallel.split(rows, parts: rows * cols < 1 << 16 ? 1 : threads, granule: 1)
+        let sx = SharedPointer(x), ss = DisjointPointer(sums)
+        Parallel.forEach(ranges.count, threads: threads) { t in
+            for r in ranges[t] {
+                let base = sx.base + r * cols
+                var acc = SIMD4<Double>()
+                var j = 0
+                while j + 4 <= cols {
+                    let v = UnsafeRawPointer(base + j).loadUnaligned(as: SIMD4<Float>.self)
+                    acc += SIMD4<Double>(v.replacing(with: -v, where: v .< 0))
+                    j += 4
+                }
+                var s = acc.sum()
+                while j < cols { s += Double(abs(base[j])); j += 1 }
+                ss.base[r] = s
+            }
+        }
+    }
+}
+
+extension ReferenceKernels {
+    /// sums[r] = Σ_c |x[r, c]|, columns in order (twin of `Statistics64.absRowSums`).
+    public static func absRowSums(rows: Int, cols: Int, x: UnsafePointer<Float>, sums: UnsafeMutablePointer<Double>) {
+        for r in 0..<rows {
+            var s = 0.0
+            for c in 0..<cols { s += Double(abs(x[r * cols + c])) }
+            sums[r] = s
         }
     }
 }

@@ -41,7 +41,9 @@ enum PruneCommand {
             .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
             .value("method", "M", "replaceme (fold the transform), drop (remove only), replaceme-select (replaceme "
                    + "with --select perplexity, about 2.3x the time); drop-scale, replaceme-scale and replaceme-scale-select "
-                   + "add --compensate scale to them (replaceme-scale-select measured best on SmolLM2, see README).",
+                   + "add --compensate scale to them (replaceme-scale-select measured best on SmolLM2, see README). "
+                   + "multipruner: attention/MLP sub-blocks, then MLP channel groups, then KV groups, greedy by calibration "
+                   + "perplexity, to --ratio of the parameters (default calibration 8 × 512); blockpruner: sub-blocks only.",
                    default: "replaceme"),
         ] + CalibrationOptions.options + [
             .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
@@ -68,6 +70,13 @@ enum PruneCommand {
                    + "(must not exist unless --force)."),
             .value("save-plan", "FILE", "Also write the chosen plan as JSON (its transforms beside it, FILE without .json "
                    + "+ .transforms.safetensors), for 'perplexity --plan' and 'apply' (must not exist unless --force)."),
+            .value("distribution", "A:B:C", "multipruner: shares of --ratio for sub-blocks, MLP channels and KV groups "
+                   + "(cumulative stage targets).", default: "44:52:4"),
+            .value("mlp-group", "N", "multipruner: MLP channels removed per step (must divide intermediate_size; "
+                   + "default intermediate_size / 8)."),
+            .value("kv-groups", "N", "multipruner: KV groups (with their query heads) removed per step.", default: "1"),
+            .value("format", "F", "multipruner/blockpruner output: per-layer (smaller tensors, per_layer_config in "
+                   + "config.json) or padded (original widths with zeros: loads in stock transformers).", default: "per-layer"),
             .flag("dry-run", "Choose the plan but write no checkpoint (with --save-plan: the plan only)."),
             .flag("no-hash", "Do not record SHA-256 hashes of the input and output files in the report."),
             .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids / "
@@ -80,6 +89,12 @@ enum PruneCommand {
             let outputPath = args.string("output")
             if dryRun && outputPath != nil { throw args.usageError("'--dry-run' writes no checkpoint; drop '--output'") }
             if !dryRun && outputPath == nil { throw args.usageError("missing option '--output DIR' (or '--dry-run')") }
+            if let variant = MultiPrunerOptions.Variant(rawValue: args.string("method") ?? "") {
+                return try runMultiPruner(variant, args: args, context: context, output: outputPath.map { URL(fileURLWithPath: $0) })
+            }
+            for name in ["distribution", "mlp-group", "kv-groups", "format"] where args.string(name) != nil {
+                throw args.usageError("'--\(name)' goes with '--method multipruner' or '--method blockpruner'")
+            }
             let layers = try args.int("layers", in: 1...100_000)
             let ratio = try args.double("ratio", in: 0...1)
             // Judged without the checkpoint, so a usage error (64) like every option value that can be.
@@ -89,7 +104,7 @@ enum PruneCommand {
             guard (layers == nil) != (ratio == nil) else {
                 throw args.usageError("give exactly one of '--layers N' and '--ratio R'")
             }
-            let method = PruneOptions.Method(rawValue: try args.choice("method", PruneOptions.Method.allCases.map(\.rawValue)) ?? "replaceme")!
+            let method = PruneOptions.Method(rawValue: try args.choice("method", methodNames) ?? "replaceme")!
             let spans = try args.int("spans", in: 1...1000) ?? 1
             let start = try args.int("start", in: Int.min...Int.max)
             if start != nil && spans != 1 { throw args.usageError("'--start' forces one span; it cannot be combined with '--spans'") }
@@ -158,6 +173,9 @@ enum PruneCommand {
             }
             return 0
         })
+
+    /// Every `--method` name.
+    static let methodNames = PruneOptions.Method.allCases.map(\.rawValue) + MultiPrunerOptions.Variant.allCases.map(\.rawValue)
 
     /// The short human summary printed on stdout.
     static func summary(_ r: PruneReport) -> String {

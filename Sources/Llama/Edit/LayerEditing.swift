@@ -103,3 +103,43 @@ extension LayerWeights {
         return w
     }
 }
+
+extension LayerEditing {
+    /// `part` under `edit` at the checkpoint's own widths (the zero-padded form of a heterogeneous edit, which a
+    /// stock loader reads): instead of removing rows and columns, what the edit removes is zeroed where it meets
+    /// the residual stream, and the folds apply as in `edit`:
+    /// - a removed attention zeroes o and its bias (Y = X + 0), a removed MLP down and its bias (M = 0);
+    /// - removed query heads zero their columns of o (their attention output reaches nothing);
+    /// - removed MLP channels zero their columns of down (silu(gate)·up · 0 = 0).
+    /// The result computes the edited layer's function; only summation order differs from the narrow form.
+    /// Returns nil when the tensor is unchanged.
+    public static func padded(_ part: WeightName.LayerPart, values: [Float], shape tensorShape: [Int], edit: LayerEdit,
+                              layerShape: LayerShape, storage: StorageType) -> [Float]? {
+        let rows = tensorShape[0], cols = tensorShape.count == 2 ? tensorShape[1] : 1
+        var zeroColumns: [Int]? = nil, zeroAll = false
+        switch part {
+        case .oProj, .oProjBias:
+            if !edit.attention { zeroAll = true } else if part == .oProj, let kept = selection(.oProj, edit: edit, shape: layerShape).columns {
+                let keep = Set(kept); zeroColumns = (0..<cols).filter { !keep.contains($0) }
+            }
+        case .downProj, .downProjBias:
+            if !edit.mlp { zeroAll = true } else if part == .downProj, let kept = edit.mlpChannels {
+                let keep = Set(kept); zeroColumns = (0..<cols).filter { !keep.contains($0) }
+            }
+        default: break
+        }
+        var fold = edit
+        fold.mlpChannels = nil; fold.kvGroups = nil
+        let folds = foldScale(part, edit: fold) != nil && !zeroAll
+        guard zeroAll || zeroColumns != nil || folds else { return nil }
+        if zeroAll { return [Float](repeating: 0, count: values.count) }
+        var out = values
+        if let zeroColumns {
+            for r in 0..<rows { for c in zeroColumns { out[r * cols + c] = 0 } }
+        }
+        if folds {
+            out = LayerEditing.edit(part, values: out, shape: tensorShape, edit: fold, layerShape: layerShape, storage: storage)?.values ?? out
+        }
+        return out
+    }
+}

@@ -7,15 +7,25 @@ extension PerplexityEvaluator {
     /// from the dense model; each edit then resumes from there (`LlamaModel.forward(resume:)`), so the layers
     /// before its first edited layer are never run again. Results equal `evaluate` with that edit (same kernels on
     /// the same inputs). `self.edit` is ignored: index 0 of the result is the dense model, index i + 1 `edits[i]`.
+    ///
+    /// With `base`, the shared model is `base` instead of the dense one (index 0 of the result), and each edit
+    /// resumes from the first layer where it differs from `base` (a greedy search scoring one more removal on the
+    /// model edited so far). With `nonFiniteIsNaN`, an edit whose logits are not finite gets a NaN perplexity
+    /// instead of stopping the evaluation (its later batches are skipped).
     /// progress: (window-passes done, total), a pass being one window through the dense model or one edit.
-    public func evaluate(tokens: [Int32], maxTokens: Int? = nil, edits: [ModelEdit],
-                         progress: ((Int, Int) -> Void)? = nil) throws -> [Result] {
+    public func evaluate(tokens: [Int32], maxTokens: Int? = nil, edits: [ModelEdit], base: ModelEdit? = nil,
+                         nonFiniteIsNaN: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> [Result] {
         for e in edits { try e.validate(geometry: model.geometry) }
+        try base?.validate(geometry: model.geometry)
         let all = try windows(of: tokens, maxTokens: maxTokens)
         let d = model.geometry.hiddenSize
-        // The first layer each edit changes (an identity edit resumes after the last layer: logits only).
-        let firstEdited = edits.map { e in e.layers.firstIndex { !$0.isIdentity } ?? model.geometry.layerCount - 1 }
+        let reference = base ?? .identity(layerCount: model.geometry.layerCount)
+        // The first layer each edit changes (an edit equal to the reference resumes after the last layer: logits only).
+        let firstEdited = edits.map { e in
+            e.layers.indices.first { e.layers[$0] != reference.layers[$0] } ?? model.geometry.layerCount - 1
+        }
         let kept = Set(firstEdited.filter { $0 > 0 })
+        var failed = [Bool](repeating: false, count: edits.count + 1)
         var nllSum = [Double](repeating: 0, count: edits.count + 1)
         var seconds = [Double](repeating: 0, count: edits.count + 1)
         var scored = 0, done = 0
@@ -30,14 +40,20 @@ extension PerplexityEvaluator {
                 if kept.contains(s.layer) { inputs[s.layer] = Array(UnsafeBufferPointer(start: s.input, count: s.rows * d)) }
             }
             func run(_ i: Int, _ body: (NLLAccumulator) throws -> Void) throws {
+                defer { progress?(done * (edits.count + 1) + (i + 1) * group.count, total) }
+                guard !failed[i] else { return }
                 let t = ContinuousClock.now
                 let sink = NLLAccumulator(targets: targets)
-                try body(sink)
+                do {
+                    try body(sink)
+                } catch LlamaError.nonFiniteLogits(_) where nonFiniteIsNaN && i > 0 {
+                    failed[i] = true
+                    return
+                }
                 for (r, nll) in sink.negativeLogLikelihoods.enumerated() where targets[r] >= 0 { nllSum[i] += nll }
                 seconds[i] += (ContinuousClock.now - t).seconds
-                progress?(done * (edits.count + 1) + (i + 1) * group.count, total)
             }
-            try run(0) { try model.forward(batch, observer: keep, logits: $0) }
+            try run(0) { try model.forward(batch, edit: base, observer: keep, logits: $0) }
             for (i, e) in edits.enumerated() {
                 let k = firstEdited[i]
                 try run(i + 1) { sink in
@@ -53,7 +69,7 @@ extension PerplexityEvaluator {
             done += group.count
         }
         return (0...edits.count).map { i in
-            let mean = nllSum[i] / Double(scored)
+            let mean = failed[i] ? .nan : nllSum[i] / Double(scored)
             return Result(windows: all.count, scoredTokens: scored, processedTokens: all.count * seqLen, meanNLL: mean,
                           perplexity: Foundation.exp(mean), seconds: seconds[i])
         }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Llama
 import SafeTensors
 import TensorCore
@@ -11,9 +12,19 @@ import TensorCore
 /// input's shard layout is kept. The directory appears atomically with everything in it, `finalFiles` (the
 /// report) included (`CheckpointWriter`: temporary sibling, fsync, rename).
 ///
-/// The output is a stock Hugging Face checkpoint: one width for every layer and both sub-blocks in each, so an
-/// edit that drops a sub-block or keeps some channels or KV groups is refused (`PruningError.planNotWritable`).
+/// Layouts (`Layout`): `.uniform`, a stock Hugging Face checkpoint with one width for every layer and both
+/// sub-blocks in each, refuses an edit that drops a sub-block or keeps some channels or KV groups
+/// (`PruningError.planNotWritable`); `.perLayer` writes such an edit with physically smaller tensors (a removed
+/// sub-block's tensors, its norm included, are left out) and describes it in config.json's `per_layer_config`
+/// (Hugging Face's heterogeneity spec: per new layer index, `intermediate_size`, `num_attention_heads`,
+/// `num_key_value_heads`, `skip: ["attention" | "mlp"]`, only where the layer differs); `.padded` writes the same
+/// function at the original widths (`LayerEditing.padded`: zeros where something was removed), which unmodified
+/// loaders read. In all three, layers with neither sub-block are dropped and the rest renumbered.
 public enum PrunedCheckpointWriter {
+    public enum Layout: String, Sendable {
+        case uniform, perLayer = "per-layer", padded
+    }
+
     /// Refuses an edit a uniform checkpoint cannot hold, naming the first such layer.
     public static func checkWritable(_ edit: ModelEdit) throws {
         for (k, e) in edit.layers.enumerated() where !e.isDropped {
@@ -26,9 +37,10 @@ public enum PrunedCheckpointWriter {
 
     @discardableResult
     public static func write(checkpoint: LlamaCheckpoint, edit: ModelEdit, output: URL, force: Bool, hashing: Bool = true,
+                             layout: Layout = .uniform, extraFiles: [(name: String, contents: [UInt8])] = [],
                              finalFiles: ((CheckpointWriter.Result) throws -> [(name: String, contents: [UInt8])])? = nil,
                              progress: ((Int, Int) -> Void)? = nil) throws -> CheckpointWriter.Result {
-        try checkWritable(edit)
+        if layout == .uniform { try checkWritable(edit) }
         let weights = checkpoint.weights
         let shape = checkpoint.config.layerShape
         var shards: [[TensorWriteSource]] = []
@@ -41,20 +53,72 @@ public enum PrunedCheckpointWriter {
                 }
                 guard let newIndex = edit.newIndex(ofLayer: k) else { continue }
                 let newName = WeightName.renumbered(name, to: newIndex)
-                if let (_, part) = WeightName.parsePart(name), LayerEditing.changes(part, edit: edit.layers[k], shape: shape) {
+                let layerEdit = edit.layers[k]
+                guard let (_, part) = WeightName.parsePart(name) else {
+                    group.append(try .copy(name, from: weights, as: newName))
+                    continue
+                }
+                if layout == .padded {
+                    group.append(try paddedSource(name, part: part, newName: newName, weights: weights, edit: layerEdit, shape: shape))
+                    continue
+                }
+                if shape.shape(of: part) != nil && shape.edited(by: layerEdit).shape(of: part) == nil { continue }  // removed sub-block
+                if LayerEditing.changes(part, edit: layerEdit, shape: shape) {
                     group.append(try editedSource(name, part: part, newName: newName, weights: weights,
-                                                  edit: edit.layers[k], shape: shape))
+                                                  edit: layerEdit, shape: shape))
                 } else {
                     group.append(try .copy(name, from: weights, as: newName))
                 }
             }
             shards.append(group)
         }
-        let config = try checkpoint.config.rewrittenJSON(keepingLayers: edit.keptLayers)
+        var config = try checkpoint.config.rewrittenJSON(keepingLayers: edit.keptLayers)
+        if layout == .perLayer, let perLayer = perLayerConfig(edit, shape: shape) { config["per_layer_config"] = perLayer }
         var writer = CheckpointWriter(output: output, force: force, inputs: [checkpoint.directory])
         writer.hashing = hashing
-        return try writer.write(shards: shards, files: [(name: "config.json", contents: LlamaConfig.configFileBytes(config))],
+        return try writer.write(shards: shards, files: [(name: "config.json", contents: LlamaConfig.configFileBytes(config))] + extraFiles,
                                 copying: weights.auxiliaryFiles(), finalFiles: finalFiles, progress: progress)
+    }
+
+    /// Hugging Face's `per_layer_config` for `edit` (keys: new layer indices; only layers that differ from the
+    /// global config), or nil when every kept layer is uniform.
+    static func perLayerConfig(_ edit: ModelEdit, shape: LayerShape) -> JSONValue? {
+        var map = JSONObject()
+        for k in edit.keptLayers {
+            let e = edit.layers[k], s = shape.edited(by: e)
+            var o = JSONObject()
+            if e.mlp && s.intermediateSize != shape.intermediateSize { o["intermediate_size"] = .int(s.intermediateSize) }
+            if e.attention && s.kvHeads != shape.kvHeads {
+                o["num_attention_heads"] = .int(s.heads)
+                o["num_key_value_heads"] = .int(s.kvHeads)
+            }
+            let skip = (e.attention ? [] : ["attention"]) + (e.mlp ? [] : ["mlp"])
+            if !skip.isEmpty { o["skip"] = .array(skip.map { .string($0) }) }
+            if o.count > 0 { map[String(edit.newIndex(ofLayer: k)!)] = .object(o) }
+        }
+        return map.count == 0 ? nil : .object(map)
+    }
+
+    /// A tensor source for `part` at the checkpoint's widths under `edit` (`LayerEditing.padded`), or a byte copy
+    /// when the edit leaves it unchanged.
+    static func paddedSource(_ name: String, part: WeightName.LayerPart, newName: String, weights: SafeTensorsCheckpoint,
+                             edit: LayerEdit, shape: LayerShape) throws -> TensorWriteSource {
+        let info = try weights.tensorInfo(name)
+        var probe = edit
+        probe.mlpChannels = nil; probe.kvGroups = nil
+        let touched = !edit.attention || !edit.mlp || edit.mlpChannels != nil || edit.kvGroups != nil
+            || LayerEditing.changes(part, edit: probe, shape: shape)
+        guard touched, [.oProj, .oProjBias, .downProj, .downProjBias].contains(part) else {
+            return try .copy(name, from: weights, as: newName)
+        }
+        guard let storage = StorageType(rawValue: info.dtype.rawValue) else {
+            throw PruningError.unsupportedTensor(name: name, reason: "must be F32, F16 or BF16 to absorb the plan's edit, found \(info.shapeDescription)")
+        }
+        return .floats(newName, shape: info.shape, dtype: info.dtype) {
+            defer { weights.releasePages(name) }
+            let values = try weights.floats(name)
+            return LayerEditing.padded(part, values: values, shape: info.shape, edit: edit, layerShape: shape, storage: storage) ?? values
+        }
     }
 
     /// A tensor source producing `part` of a layer under `edit` (computed when the writer reaches it).
