@@ -49,6 +49,8 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
     case invalidOption(name: String, reason: String)
     /// No sequence of removals the method allows reaches the requested parameter ratio.
     case ratioUnreachable(ratio: Double, reachable: Double, reason: String)
+    /// The input has a `per_layer_config` (a heterogeneous checkpoint): it reads and evaluates, but is not written again.
+    case heterogeneousInput(path: String)
     /// A heterogeneous plan the requested output format cannot express.
     case formatCannotExpress(format: String, layer: Int, reason: String)
 
@@ -109,6 +111,9 @@ public enum PruningError: Error, CustomStringConvertible, Equatable {
         case let .ratioUnreachable(ratio, reachable, reason):
             return "--ratio \(ratio) cannot be reached: at most " + String(format: "%.2f%%", reachable * 100)
                 + " of the parameters can be removed (\(reason))"
+        case let .heterogeneousInput(path):
+            return "\(path) has a per_layer_config (layers of different shapes): it can be inspected and evaluated, but "
+                + "not pruned into a new checkpoint; prune the original checkpoint instead"
         case let .formatCannotExpress(format, layer, reason):
             return "--format \(format) cannot express layer \(layer): \(reason)"
         }

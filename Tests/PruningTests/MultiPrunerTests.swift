@@ -82,6 +82,19 @@ final class MultiPrunerTests: XCTestCase {
                 }
             }
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(MultiPruner.pruningConfigFileName).path))
+            let last = try XCTUnwrap(report.steps.last).perplexity
+            // Read back (narrow layers widened with zeros): the edited model's perplexity; not pruned again.
+            let readBack = try Pruner(checkpointDirectory: out)
+            XCTAssertTrue(readBack.checkpoint.config.isHeterogeneous)
+            // Stored: MultiPruner's count less the norm of each skipped sub-block (left out of the file).
+            let skipped = report.layers.reduce(0) { $0 + ($1.attention ? 0 : 1) + ($1.mlp ? 0 : 1) }
+            XCTAssertEqual(readBack.checkpoint.parameterCount, report.parametersAfter - 32 * skipped, name)
+            let back = try PerplexityEvaluator(model: readBack.model, seqLen: golden.seq_len, bos: nil)
+                .evaluate(tokens: cal.windows.flatMap { $0.map { Int32($0) } }).perplexity
+            XCTAssertEqual(back, last, accuracy: 1e-5 * last, name)
+            XCTAssertThrowsError(try MultiPruner.validate(options, pruner: readBack, output: dir.appendingPathComponent("again"))) {
+                XCTAssertEqual($0 as? PruningError, .heterogeneousInput(path: out.path))
+            }
 
             // Padded layout: a stock checkpoint whose perplexity is the edited model's (the last step's).
             // (Written from the state the search reached, as `run` would with --format padded.)
@@ -94,7 +107,6 @@ final class MultiPrunerTests: XCTestCase {
             let stock = try Pruner(checkpointDirectory: paddedOut)
             let evaluator = PerplexityEvaluator(model: stock.model, seqLen: golden.seq_len, bos: nil)
             let p = try evaluator.evaluate(tokens: cal.windows.flatMap { $0.map { Int32($0) } }).perplexity
-            let last = try XCTUnwrap(report.steps.last).perplexity
             XCTAssertEqual(p, last, accuracy: 1e-5 * last, name)
         }
     }

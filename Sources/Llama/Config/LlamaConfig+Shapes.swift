@@ -6,8 +6,9 @@ extension LlamaConfig {
     public func expectedTensors() -> [(name: String, shape: [Int])] {
         var out: [(String, [Int])] = [(WeightName.embedTokens, [vocabSize, hiddenSize])]
         for i in 0..<numHiddenLayers {
+            let layer = layerShape(ofLayer: i)
             for part in WeightName.LayerPart.allCases {
-                if let shape = shape(of: part) { out.append((WeightName.layer(i, part), shape)) }
+                if let shape = layer.shape(of: part) { out.append((WeightName.layer(i, part), shape)) }
             }
         }
         out.append((WeightName.finalNorm, [hiddenSize]))

@@ -57,6 +57,8 @@ public struct LlamaConfig: Sendable, Equatable {
     public var useSlidingWindow: Bool
     /// qwen2: layers at index ≥ this use the sliding window (when `use_sliding_window`).
     public var maxWindowLayers: Int?
+    /// `per_layer_config`: layers stored narrower than the global shape, or without a sub-block (see `LayerOverride`).
+    public var perLayer: [Int: LayerOverride] = [:]
 
     /// Reads `<directory>/config.json`.
     public static func load(directory: URL) throws -> LlamaConfig {
@@ -151,6 +153,8 @@ public struct LlamaConfig: Sendable, Equatable {
         slidingWindow = try r.positiveInt("sliding_window")
         useSlidingWindow = try r.bool("use_sliding_window") ?? (modelType == "mistral" && slidingWindow != nil)
         maxWindowLayers = try r.int("max_window_layers")
+        perLayer = try Self.readPerLayer(r, layers: numHiddenLayers, heads: numAttentionHeads, kvHeads: numKeyValueHeads,
+                                         intermediate: intermediateSize)
     }
 
     private static func readScaling(_ r: ConfigReader) throws -> RopeScaling {
@@ -164,7 +168,8 @@ public struct LlamaConfig: Sendable, Equatable {
 
     /// Parameters implied by the config (tied embeddings counted once).
     public var parameterCount: Int {
-        vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2) + hiddenSize + numHiddenLayers * layerShape.elementCount
+        vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2) + hiddenSize
+            + (0..<numHiddenLayers).reduce(0) { $0 + layerShape(ofLayer: $1).elementCount }
     }
 }
 

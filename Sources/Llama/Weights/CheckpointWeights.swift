@@ -34,9 +34,23 @@ public final class CheckpointWeights: LlamaWeightSource {
     }
 
     public func loadLayer(_ layer: Int, into w: inout LayerWeights) throws {
-        // Shapes match `w` because the checkpoint was validated against the config when opened.
+        // Shapes match `w` because the checkpoint was validated against the config when opened; a layer that
+        // `per_layer_config` narrows is widened with zeros (`readPadded`).
+        let stored = checkpoint.config.layerShape(ofLayer: layer)
         func read(_ part: WeightName.LayerPart, _ dst: inout [Float]) throws {
+            if stored != w.shape { return try readPadded(part, stored: stored, full: w.shape, into: &dst) }
             try dst.withUnsafeMutableBufferPointer { try convert(WeightName.layer(layer, part), into: $0) }
+        }
+        func readPadded(_ part: WeightName.LayerPart, stored: LayerShape, full: LayerShape, into dst: inout [Float]) throws {
+            // The stored [r, c] block goes to the top-left of the full [R, C] one: the kept query heads, KV groups and
+            // MLP channels become the first ones (q head j stays in group j / g), the rest zero; an absent tensor
+            // (a skipped sub-block) is all zeros, so the sub-block adds nothing to the stream.
+            for i in dst.indices { dst[i] = 0 }
+            guard let small = stored.shape(of: part), let big = full.shape(of: part) else { return }
+            var values = [Float](repeating: 0, count: small.reduce(1, *))
+            try values.withUnsafeMutableBufferPointer { try convert(WeightName.layer(layer, part), into: $0) }
+            let rows = small[0], cols = small.count == 2 ? small[1] : 1, bigCols = big.count == 2 ? big[1] : 1
+            for r in 0..<rows { for c in 0..<cols { dst[r * bigCols + c] = values[r * cols + c] } }
         }
         func readBias(_ part: WeightName.LayerPart, _ dst: inout [Float]?) throws {
             guard var b = dst else { return }

@@ -92,7 +92,10 @@ public enum MultiPruner {
             throw PruningError.ratioUnreachable(ratio: options.ratio, reachable: bound,
                                                 reason: "embeddings, head and norms stay, and one sub-block must remain")
         }
-        if let output { try OutputLocation.check(output: output, input: pruner.inputDirectory, force: options.force) }
+        if let output {
+            if pruner.checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: pruner.inputDirectory.path) }
+            try OutputLocation.check(output: output, input: pruner.inputDirectory, force: options.force)
+        }
         if let url = options.savePlan { try PruningPlan.checkDestination(url, force: options.force) }
     }
 

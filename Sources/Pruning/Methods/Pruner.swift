@@ -100,7 +100,10 @@ public final class Pruner {
         if k > 1 && options.layersToRemove % k != 0 {
             throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
         }
-        if let output { try OutputLocation.check(output: output, input: inputDirectory, force: options.force) }
+        if let output {
+            if checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: inputDirectory.path) }
+            try OutputLocation.check(output: output, input: inputDirectory, force: options.force)
+        }
         if let url = options.saveTransforms { try OutputLocation.checkFile(url, force: options.force) }
         if let url = options.savePlan { try PruningPlan.checkDestination(url, force: options.force) }
     }

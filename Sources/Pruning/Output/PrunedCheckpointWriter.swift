@@ -40,6 +40,7 @@ public enum PrunedCheckpointWriter {
                              layout: Layout = .uniform, extraFiles: [(name: String, contents: [UInt8])] = [],
                              finalFiles: ((CheckpointWriter.Result) throws -> [(name: String, contents: [UInt8])])? = nil,
                              progress: ((Int, Int) -> Void)? = nil) throws -> CheckpointWriter.Result {
+        if checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: checkpoint.directory.path) }
         if layout == .uniform { try checkWritable(edit) }
         let weights = checkpoint.weights
         let shape = checkpoint.config.layerShape
