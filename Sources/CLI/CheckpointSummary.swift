@@ -32,6 +32,15 @@ struct CheckpointSummary {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
+    /// `per_layer_config` in one line: how many layers differ and how (read back widened with zeros).
+    var perLayerDescription: String {
+        let o = config.perLayer
+        let attention = o.values.filter(\.skipAttention).count, mlp = o.values.filter(\.skipMLP).count
+        let widths = o.values.compactMap(\.intermediateSize).count, heads = o.values.compactMap(\.kvHeads).count
+        return "per_layer_config on \(o.count) layers: \(attention) without attention, \(mlp) without MLP, "
+            + "\(widths) with fewer MLP channels, \(heads) with fewer KV groups (evaluated at the global widths, zero-padded)"
+    }
+
     var text: String {
         let c = config
         let params = checkpoint.parameterCount
@@ -51,6 +60,7 @@ struct CheckpointSummary {
             let sliding = lt.filter { $0 != "full_attention" }.count
             rows.append(("Layer types", "\(lt.count - sliding) full attention, \(sliding) other"))
         }
+        if c.isHeterogeneous { rows.append(("Per layer", perLayerDescription)) }
         rows.append(("Parameters", "\(Self.grouped(params)) (\(Self.count(params)))"))
         rows.append(("Embeddings", c.tieWordEmbeddings ? "tied (lm_head shares embed_tokens)" : "untied (separate lm_head.weight)"))
         let dtypes = weights.dtypeSummary.map { "\($0.dtype.rawValue) (\($0.tensors) tensors, \(Self.bytes($0.bytes)))" }
@@ -96,6 +106,7 @@ struct CheckpointSummary {
             "mlp_bias": c.mlpBias,
             "tie_word_embeddings": c.tieWordEmbeddings,
             "parameters": checkpoint.parameterCount,
+            "per_layer_config_layers": config.perLayer.keys.sorted(),
             "tensors": weights.tensorNames.count,
             "tensor_bytes": weights.totalTensorBytes,
             "dtypes": Dictionary(uniqueKeysWithValues: weights.dtypeSummary.map {

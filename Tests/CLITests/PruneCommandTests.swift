@@ -89,6 +89,47 @@ final class PruneCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.model + "/inner"))
     }
 
+    func testMultiPrunerWritesPerLayerCheckpointAndRefusesBadRequests() throws {
+        let dir = try scratch()
+        let out = dir.appendingPathComponent("mp")
+        let small = ["--calibration", Self.fixtures.appendingPathComponent("calibration.jsonl").path, "--samples", "1", "--seq-len", "8"]
+        let r = OutputCapture.run(["prune", Self.model, "--method", "blockpruner", "--ratio", "0.05", "--output", out.path, "--no-hash"] + small)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("method blockpruner, format per-layer"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("1. stage 1: attention of layer"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("stage 1 step 1: 16 candidates"), r.stderr)
+        for name in ["config.json", "pruning_config.json", "replaceme-report.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
+        }
+        let config = try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"per_layer_config\"") && config.contains("\"attention\""), config)
+        // The output reads back: inspect and perplexity; pruning it again is refused.
+        let inspect = OutputCapture.run(["inspect", out.path])
+        XCTAssertEqual(inspect.code, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("per_layer_config"), inspect.stdout)
+        let again = OutputCapture.run(["prune", out.path, "--method", "blockpruner", "--ratio", "0.05", "--output", dir.appendingPathComponent("again").path] + small)
+        XCTAssertEqual(again.code, 1)
+        XCTAssertTrue(again.stderr.contains("has a per_layer_config"), again.stderr)
+
+        let never = dir.appendingPathComponent("never").path
+        for (args, code, message) in [
+            (["--method", "multipruner", "--layers", "2"], 64, "'--layers' does not apply to '--method multipruner'"),
+            (["--method", "multipruner"], 64, "'--method multipruner' needs '--ratio R'"),
+            (["--method", "multipruner", "--ratio", "0.2", "--distribution", "1:2"], 64, "'1:2' is not three non-negative numbers"),
+            (["--method", "multipruner", "--ratio", "0.2", "--distribution", "0:0:0"], 64, "sums to zero"),
+            (["--method", "blockpruner", "--ratio", "0.2", "--mlp-group", "8"], 64, "'--mlp-group' goes with '--method multipruner'"),
+            (["--method", "replaceme", "--layers", "2", "--format", "padded"], 64, "'--format' goes with '--method multipruner'"),
+            (["--method", "multipruner", "--ratio", "0.2", "--format", "gguf"], 64, "must be one of per-layer, padded"),
+            (["--method", "multipruner", "--ratio", "0.2", "--mlp-group", "24"], 1, "'--mlp-group': 24 does not divide intermediate_size 64"),
+            (["--method", "multipruner", "--ratio", "0.9"], 1, "--ratio 0.9 cannot be reached: at most 85.68%"),
+        ] {
+            let r = OutputCapture.run(["prune", Self.model, "--output", never] + args + small)
+            XCTAssertEqual(r.code, Int32(code), "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: never))
+    }
+
     static let smallCalibration = ["--calibration", fixtures.appendingPathComponent("calibration.jsonl").path,
                                    "--samples", "2", "--seq-len", "16"]
 

@@ -129,4 +129,34 @@ final class LlamaConfigTests: XCTestCase {
             }
         }
     }
+
+    /// `per_layer_config`, as `prune --method multipruner --format per-layer` writes it, and every way it can be wrong.
+    func testPerLayerConfig() throws {
+        let base = try String(contentsOf: Self.fixtures.appendingPathComponent("configs/smollm2.json"), encoding: .utf8)
+        func parse(_ perLayer: String) throws -> LlamaConfig {
+            let text = base.replacingOccurrences(of: "\"hidden_size\"", with: "\"per_layer_config\": \(perLayer), \"hidden_size\"")
+            return try LlamaConfig(jsonBytes: Array(text.utf8), source: "config.json")
+        }
+        let c = try parse(#"{"3": {"skip": ["attention"]}, "7": {"intermediate_size": 1344, "num_attention_heads": 6, "num_key_value_heads": 2}}"#)
+        XCTAssertEqual(c.perLayer[3], LayerOverride(skipAttention: true))
+        XCTAssertEqual(c.perLayer[7], LayerOverride(intermediateSize: 1344, heads: 6, kvHeads: 2))
+        XCTAssertFalse(c.layerShape(ofLayer: 3).hasAttention)
+        XCTAssertEqual(c.layerShape(ofLayer: 7).shape(of: .kProj), [128, 576])
+        XCTAssertEqual(c.layerShape(ofLayer: 7).shape(of: .downProj), [576, 1344])
+        // Layer 3 stores no q/k/v/o and no input norm; layer 7 192 fewer channels and one KV group (3 heads) fewer.
+        XCTAssertEqual(c.parameterCount, 134_515_008 - (884_736 + 576) - 3 * 576 * 192 - (2 * 576 * 192 + 2 * 576 * 64))
+        for (json, message) in [
+            (#"{"30": {}}"#, "per_layer_config.30"),
+            (#"{"a": {}}"#, "a layer index in 0..<30"),
+            (#"{"1": 5}"#, "an object"),
+            (#"{"1": {"width": 5}}"#, "per_layer_config.1.width"),
+            (#"{"1": {"intermediate_size": 4000}}"#, "intermediate_size"),
+            (#"{"1": {"num_attention_heads": 6}}"#, "must be given together"),
+            (#"{"1": {"num_attention_heads": 4, "num_key_value_heads": 2}}"#, "3 query heads per KV head"),
+            (#"{"1": {"skip": ["norm"]}}"#, "\"attention\" or \"mlp\""),
+            (#"{"1": {"skip": ["attention", "mlp"]}}"#, "skips both sub-blocks"),
+        ] {
+            XCTAssertThrowsError(try parse(json), json) { XCTAssertTrue("\($0)".contains(message), "\(json): \($0)") }
+        }
+    }
 }
