@@ -61,59 +61,64 @@ def importance(model):
     return mlp_order, kv_order, hd, g
 
 
+def sliced(lin, rows=None, cols=None):
+    """A new Linear holding rows `rows` (outputs) or columns `cols` (inputs) of `lin`."""
+    w = lin.weight.data
+    w = w[rows] if rows is not None else w[:, cols]
+    new = torch.nn.Linear(w.shape[1], w.shape[0], bias=lin.bias is not None)
+    new.weight.data = w.clone()
+    if lin.bias is not None:
+        new.bias.data = (lin.bias.data[rows] if rows is not None else lin.bias.data).clone()
+    return new
+
+
 def build(dense, state, orders):
+    """Edits `dense` in place to the model `state` describes (modules swapped, as MultiPruner masks them) and
+    returns a function restoring it."""
     mlp_order, kv_order, hd, g = orders
-    m = copy.deepcopy(dense)
     cfg = dense.config
-    for l, layer in enumerate(m.model.layers):
+    saved = []
+
+    def swap(obj, name, new):
+        saved.append((obj, name, getattr(obj, name)))
+        setattr(obj, name, new)
+
+    for l, layer in enumerate(dense.model.layers):
         if not state["attn"][l]:
-            layer.self_attn = Zero(True)
+            swap(layer, "self_attn", Zero(True))
         elif state["kv"][l] < cfg.num_key_value_heads:
             groups = sorted(kv_order[l][:state["kv"][l]])
             qrows = [G * g * hd + i for G in groups for i in range(g * hd)]
             kvrows = [G * hd + i for G in groups for i in range(hd)]
             a = layer.self_attn
-            for name, rows in (("q_proj", qrows), ("k_proj", kvrows), ("v_proj", kvrows)):
-                lin = getattr(a, name)
-                new = torch.nn.Linear(lin.in_features, len(rows), bias=lin.bias is not None)
-                new.weight.data = lin.weight.data[rows].clone()
-                if lin.bias is not None:
-                    new.bias.data = lin.bias.data[rows].clone()
-                setattr(a, name, new)
-            o = a.o_proj
-            new = torch.nn.Linear(len(qrows), o.out_features, bias=o.bias is not None)
-            new.weight.data = o.weight.data[:, qrows].clone()
-            if o.bias is not None:
-                new.bias.data = o.bias.data.clone()
-            a.o_proj = new
+            swap(a, "q_proj", sliced(a.q_proj, rows=qrows))
+            swap(a, "k_proj", sliced(a.k_proj, rows=kvrows))
+            swap(a, "v_proj", sliced(a.v_proj, rows=kvrows))
+            swap(a, "o_proj", sliced(a.o_proj, cols=qrows))
         if not state["mlp"][l]:
-            layer.mlp = Zero(False)
+            swap(layer, "mlp", Zero(False))
         elif state["width"][l] < cfg.intermediate_size:
             ch = sorted(mlp_order[l][:state["width"][l]])
             mlp = layer.mlp
-            for name in ("gate_proj", "up_proj"):
-                lin = getattr(mlp, name)
-                new = torch.nn.Linear(lin.in_features, len(ch), bias=lin.bias is not None)
-                new.weight.data = lin.weight.data[ch].clone()
-                if lin.bias is not None:
-                    new.bias.data = lin.bias.data[ch].clone()
-                setattr(mlp, name, new)
-            d = mlp.down_proj
-            new = torch.nn.Linear(len(ch), d.out_features, bias=d.bias is not None)
-            new.weight.data = d.weight.data[:, ch].clone()
-            if d.bias is not None:
-                new.bias.data = d.bias.data.clone()
-            mlp.down_proj = new
-    return m
+            swap(mlp, "gate_proj", sliced(mlp.gate_proj, rows=ch))
+            swap(mlp, "up_proj", sliced(mlp.up_proj, rows=ch))
+            swap(mlp, "down_proj", sliced(mlp.down_proj, cols=ch))
+
+    def restore():
+        for obj, name, old in reversed(saved):
+            setattr(obj, name, old)
+    return restore
 
 
-def ppl(model, windows):
+def ppl(model, windows, batch=4):
+    """exp(mean over windows of each window's mean NLL of tokens 1..T-1), windows in batches of `batch`."""
     nll = []
     with torch.no_grad():
-        for w in windows:
-            ids = torch.tensor([w])
-            logits = model(input_ids=ids, use_cache=False).logits.double()[0, :-1]
-            nll.append(float(torch.nn.functional.cross_entropy(logits, ids[0, 1:], reduction="mean")))
+        for b in range(0, len(windows), batch):
+            ids = torch.tensor(windows[b:b + batch])
+            logits = model(input_ids=ids, use_cache=False).logits[:, :-1].double()
+            per_token = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
+            nll.extend(float(x) for x in per_token.mean(1))
     mean = sum(nll) / len(nll)
     return math.exp(mean) if math.isfinite(mean) else float("nan")
 
@@ -165,7 +170,9 @@ def search(dense, windows, ratio, distribution, mlp_group, kv_step, variant):
                     trial[kind][l] = False
                 else:
                     trial[kind][l] -= mlp_group if kind == "width" else kv_step
-                p = ppl(build(dense, trial, orders), windows)
+                restore = build(dense, trial, orders)
+                p = ppl(dense, windows)
+                restore()
                 evaluations += 1
                 if p < best_ppl:
                     best, best_ppl = (kind, l, trial), p

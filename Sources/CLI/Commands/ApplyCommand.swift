@@ -11,9 +11,12 @@ enum ApplyCommand {
         file is read from beside it. The plan's model dimensions must match the checkpoint's. Dropped layers'
         tensors are left out and later layers renumbered; each transform is folded into its layer's down_proj
         (W <- T^T W in Float64, rounded once to the stored dtype); every other tensor is copied byte for byte, so
-        the tensors equal those prune writes for the same plan. The output is a stock Hugging Face checkpoint, so
-        a plan that drops only a sub-block or keeps some channels or KV groups is refused here (evaluate it with
-        'replaceme perplexity --plan'). The output, with replaceme-report.json inside, appears only when complete.
+        the tensors equal those prune writes for the same plan. By default (--format uniform) the output is a stock
+        Hugging Face checkpoint, so a plan that drops only a sub-block or keeps some channels or KV groups (one from
+        --method multipruner or blockpruner) is refused; --format per-layer writes it with smaller tensors and
+        per_layer_config, --format padded as the same function at the original widths (zeros where something was
+        removed; loads in stock transformers). The output, with replaceme-report.json inside, appears only when
+        complete.
 
         EXAMPLE: replaceme prune models/smollm2-135m-bf16 --ratio 0.25 --dry-run --save-plan out/plan.json
                  replaceme apply models/smollm2-135m-bf16 --plan out/plan.json --output out/smollm2-pruned
@@ -22,6 +25,8 @@ enum ApplyCommand {
         options: [
             .value("plan", "PLAN.json", "The pruning plan to apply (required)."),
             .value("output", "DIR", "Where to write the checkpoint (required; must not exist or be empty, unless --force)."),
+            .value("format", "F", "uniform (a stock checkpoint), per-layer or padded (for plans with sub-block or "
+                   + "width edits).", default: "uniform"),
             .flag("force", "Replace a non-empty output directory."),
             .flag("json", "Print the report as JSON."),
         ],
@@ -31,9 +36,10 @@ enum ApplyCommand {
             guard let outputPath = args.string("output") else { throw args.usageError("missing option '--output DIR'") }
             final class Holder: @unchecked Sendable { var bar: ProgressBar? }
             let holder = Holder()   // the tensor count is known once the checkpoint is open
+            let layout = PrunedCheckpointWriter.Layout(rawValue: try args.choice("format", ["uniform", "per-layer", "padded"]) ?? "uniform")!
             let report = try PlanApplier.apply(checkpointDirectory: try context.checkpointDirectory(args.positional(0)!),
                                                plan: URL(fileURLWithPath: planPath), output: URL(fileURLWithPath: outputPath),
-                                               force: args.flag("force"), toolVersion: ToolVersion.current,
+                                               force: args.flag("force"), layout: layout, toolVersion: ToolVersion.current,
                                                progress: { done, total in
                 if holder.bar == nil { holder.bar = context.progress("write", total: total, unit: "tensors") }
                 holder.bar?.update(done)

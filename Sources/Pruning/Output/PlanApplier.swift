@@ -3,7 +3,7 @@ import Llama
 import SafeTensors
 
 /// `replaceme apply`: writes the checkpoint a saved plan describes (what `prune` writes for the same plan,
-/// tensor for tensor), with a small report inside, in one atomic install.
+/// tensor for tensor), with a small report inside, in one atomic install; `layout` as `PrunedCheckpointWriter`'s.
 public enum PlanApplier {
     public struct Report: Codable, Sendable {
         public var tool: String
@@ -26,16 +26,17 @@ public enum PlanApplier {
 
     /// Checks the output location, reads and checks the plan against the checkpoint, then writes.
     public static func apply(checkpointDirectory input: URL, plan planURL: URL, output: URL, force: Bool,
-                             toolVersion: String, progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+                             layout: PrunedCheckpointWriter.Layout = .uniform, toolVersion: String, progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         let start = Date()
         try OutputLocation.check(output: output, input: input, force: force)
         let checkpoint = try LlamaCheckpoint(directory: input)
         let geometry = try LlamaGeometry(config: checkpoint.config)
         let plan = try PruningPlan.read(planURL, for: geometry)
-        try PrunedCheckpointWriter.checkWritable(plan.edit)
+        if checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: input.path) }
+        if layout == .uniform { try PrunedCheckpointWriter.checkWritable(plan.edit) }
         var report: Report?
         try PrunedCheckpointWriter.write(checkpoint: checkpoint, edit: plan.edit, output: output, force: force,
-                                         finalFiles: { result in
+                                         layout: layout, finalFiles: { result in
             let r = Report(tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
                            input: input.path, plan: planURL.path, method: plan.method, inputLayers: geometry.layerCount,
                            outputLayers: plan.edit.outputLayerCount, droppedLayers: plan.edit.droppedLayers,
