@@ -1,3 +1,5 @@
+import Foundation
+
 /// Float64 sums over Float32 activations, for the statistics of magnitude compensation: chunked across threads,
 /// partial sums combined in chunk order, so a result does not depend on timing. Twins: `ReferenceKernels.dot`
 /// `ReferenceKernels.absColumnSums` and `ReferenceKernels.absRowSums` (index order; they differ from these only in
@@ -83,6 +85,20 @@ extension Statistics64 {
                 ss.base[r] = s
             }
         }
+    }
+}
+
+extension Statistics64 {
+    /// (S, A) = (Σ_i e_i, Σ_i e_i·(y[i] − z[i])) with e_i = exp(y[i] − shift), in Float64: the reference-weighted
+    /// sums of a KL divergence over one vocabulary chunk (`KLDivergenceAccumulator`). y, z: [count].
+    public static func weightedExpDifference(count: Int, y: UnsafePointer<Float>, z: UnsafePointer<Float>, shift: Float) -> (Double, Double) {
+        var s = 0.0, a = 0.0
+        for i in 0..<count {
+            let e = exp(Double(y[i] - shift))
+            s += e
+            a += e * Double(y[i] - z[i])
+        }
+        return (s, a)
     }
 }
 

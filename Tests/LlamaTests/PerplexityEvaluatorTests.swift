@@ -66,4 +66,55 @@ final class PerplexityEvaluatorTests: XCTestCase {
         let lse = m + Foundation.log(logits.map { Foundation.exp(Double($0) - m) }.reduce(0, +))
         XCTAssertEqual(sink.negativeLogLikelihoods[0], lse - 0.5, accuracy: 1e-6)
     }
+
+    /// `evaluate(edits:divergence:)` against KL computed in Float64 from full logits of both models, per token; the
+    /// same NLL as without divergence; and the accumulator's chunked rescaling against a one-chunk sum.
+    func testKLDivergenceMatchesFullSoftmaxes() throws {
+        let model = try makeModel()
+        let tokens: [Int32] = (0..<40).map { Int32(($0 * 5 + 2) % 37) }
+        let evaluator = PerplexityEvaluator(model: model, seqLen: 8, bos: nil, windowsPerBatch: 2)
+        let edits = [ModelEdit(layers: [LayerEdit(attention: false), LayerEdit()]),
+                     ModelEdit(layers: [LayerEdit(), LayerEdit.dropped])]
+        let results = try evaluator.evaluate(tokens: tokens, edits: edits, divergence: true)
+        let plain = try evaluator.evaluate(tokens: tokens, edits: edits)
+        let v = Self.geometry.vocabSize
+        func logSoftmax(_ z: ArraySlice<Float>) -> [Double] {
+            let row = z.map(Double.init), m = row.max()!
+            let lse = m + Foundation.log(row.map { Foundation.exp($0 - m) }.reduce(0, +))
+            return row.map { $0 - lse }
+        }
+        XCTAssertEqual(results[0].klDivergence, 0)
+        for (i, edit) in edits.enumerated() {
+            var kl = 0.0, n = 0
+            for window in try evaluator.windows(of: tokens) {
+                let dense = LogitsCollector(rows: window.count, vocabSize: v), edited = LogitsCollector(rows: window.count, vocabSize: v)
+                try model.forward(ForwardBatch(samples: [window]), logits: dense)
+                try model.forward(ForwardBatch(samples: [window]), edit: edit, logits: edited)
+                for t in 0..<(window.count - 1) {
+                    let p = logSoftmax(dense.logits[(t * v)..<((t + 1) * v)]), q = logSoftmax(edited.logits[(t * v)..<((t + 1) * v)])
+                    kl += zip(p, q).reduce(0.0) { $0 + Foundation.exp($1.0) * ($1.0 - $1.1) }
+                    n += 1
+                }
+            }
+            let expected = kl / Double(n)
+            XCTAssertGreaterThan(expected, 1e-3, "edit \(i) changes the model")
+            XCTAssertEqual(try XCTUnwrap(results[i + 1].klDivergence), expected, accuracy: 1e-5 * expected, "edit \(i)")
+            XCTAssertEqual(results[i + 1].perplexity, plain[i + 1].perplexity, accuracy: 1e-9 * plain[i + 1].perplexity)
+            XCTAssertNil(plain[i + 1].klDivergence)
+        }
+        // Chunked: the running max and both sums rescale as chunks arrive.
+        let y: [Float] = [1, 5, -3, 2, 9, 0.5, -1, 4], z: [Float] = [0, 6, -2, 2, 7, 1.5, -1, 3]
+        let sink = KLDivergenceAccumulator(targets: [3], referenceNormed: [])
+        try y.withUnsafeBufferPointer { py in
+            try z.withUnsafeBufferPointer { pz in
+                for (lo, hi) in [(0, 3), (3, 6), (6, 8)] {
+                    try sink.consume(rows: 0..<1, vocab: lo..<hi, logits: pz.baseAddress! + lo, reference: py.baseAddress! + lo, stride: 8)
+                }
+            }
+        }
+        let p = logSoftmax(y[...]), q = logSoftmax(z[...])
+        // (The edited model's Σ exp is a Float32 kernel sum, as for the NLL: 1e-6 relative.)
+        XCTAssertEqual(sink.divergences[0], zip(p, q).reduce(0.0) { $0 + Foundation.exp($1.0) * ($1.0 - $1.1) }, accuracy: 1e-6)
+        XCTAssertEqual(sink.negativeLogLikelihoods[0], -q[3], accuracy: 1e-6)
+    }
 }

@@ -48,9 +48,10 @@ enum PruneCommand {
         ] + CalibrationOptions.options + [
             .value("spans", "K", "Number of windows of --layers/K blocks, chosen greedily.", default: "1"),
             .value("start", "I", "Force one span starting at layer I (0-based first removed layer; skips pass 1)."),
-            .value("select", "HOW", "Choose the span by 'distance' (lowest angular distance, the published method) or "
+            .value("select", "HOW", "Choose the span by 'distance' (lowest angular distance, the published method), "
                    + "'perplexity' (among the --candidates lowest-distance windows, the lowest calibration perplexity "
-                   + "without it, each with its own T).", default: "distance"),
+                   + "without it, each with its own T) or 'kl' (the same candidates, the lowest mean KL divergence from "
+                   + "the dense model's next-token distribution).", default: "distance"),
             .value("candidates", "K", "With --select perplexity: windows shortlisted by distance.", default: "8"),
             .value("select-windows", "W", "With --select perplexity: calibration windows scored per candidate.", default: "8"),
             .value("compensate", "HOW", "'none' or 'scale': a scalar s restoring the stream's magnitude at the cut "
@@ -109,21 +110,21 @@ enum PruneCommand {
             let start = try args.int("start", in: Int.min...Int.max)
             if start != nil && spans != 1 { throw args.usageError("'--start' forces one span; it cannot be combined with '--spans'") }
             let ridge = try args.double("ridge", in: 0...Double.greatestFiniteMagnitude) ?? 0
-            let select = try args.choice("select", ["distance", "perplexity"]) ?? "distance"
+            let select = try args.choice("select", ["distance", "perplexity", "kl"]) ?? "distance"
             let candidates = try args.int("candidates", in: 1...1000) ?? 8
             let selectWindows = try args.int("select-windows", in: 1...1_000_000) ?? 8
             let compensate = Compensation(rawValue: try args.choice("compensate", Compensation.allCases.map(\.rawValue)) ?? "none")!
             if method.compensation == .scale && args.string("compensate") != nil {
                 throw args.usageError("'--method \(method.rawValue)' compensates by scale already; use '--compensate' with replaceme, drop or replaceme-select")
             }
-            if (select == "perplexity" || method.selection != nil) && (spans != 1 || start != nil) {
+            if (select != "distance" || method.selection != nil) && (spans != 1 || start != nil) {
                 throw args.usageError("'--select perplexity' chooses one span: it cannot be combined with '--spans' or '--start'")
             }
             if method.selection != nil && args.string("select") != nil {
                 throw args.usageError("'--method \(method.rawValue)' selects by perplexity; use '--method replaceme --select ...' to choose")
             }
             if select == "distance" && method.selection == nil && (args.string("candidates") != nil || args.string("select-windows") != nil) {
-                throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity'")
+                throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity' or '--select kl'")
             }
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
@@ -152,8 +153,9 @@ enum PruneCommand {
             options.saveTransforms = args.string("save-transforms").map { URL(fileURLWithPath: $0) }
             options.savePlan = args.string("save-plan").map { URL(fileURLWithPath: $0) }
             options.compensation = compensate
-            if select == "perplexity" || method.selection != nil {
+            if select != "distance" || method.selection != nil {
                 options.selection = .perplexity(candidates: candidates, windows: selectWindows)
+                options.selectionMetric = select == "kl" ? .kl : .perplexity
             }
             options.maxMemory = maxMemory
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
@@ -199,8 +201,14 @@ enum PruneCommand {
             }
         }
         if let candidates = r.selection {
-            s += "  selected by calibration perplexity among \(candidates.count) windows: "
-                + candidates.map { String(format: "%d-%d %.2f", $0.start, $0.end, $0.perplexity) }.joined(separator: ", ") + "\n"
+            if r.options.selection == "kl" {
+                s += "  selected by KL divergence from the dense model among \(candidates.count) windows (nats/token, perplexity): "
+                    + candidates.map { String(format: "%d-%d %.4f %.2f", $0.start, $0.end, $0.klDivergence ?? .nan, $0.perplexity) }
+                        .joined(separator: ", ") + "\n"
+            } else {
+                s += "  selected by calibration perplexity among \(candidates.count) windows: "
+                    + candidates.map { String(format: "%d-%d %.2f", $0.start, $0.end, $0.perplexity) }.joined(separator: ", ") + "\n"
+            }
         }
         if let f = r.fusedPass {
             s += "  fused pass: candidate windows fitted per batch \(f.fittedPerBatch.map(String.init).joined(separator: ", ")) "

@@ -12,9 +12,13 @@ extension PerplexityEvaluator {
     /// resumes from the first layer where it differs from `base` (a greedy search scoring one more removal on the
     /// model edited so far). With `nonFiniteIsNaN`, an edit whose logits are not finite gets a NaN perplexity
     /// instead of stopping the evaluation (its later batches are skipped).
+    /// With `divergence`, each edit also gets its mean KL divergence from the shared model's next-token
+    /// distribution (`KLDivergenceAccumulator`: the shared model's final normed states are kept per batch, [R, D],
+    /// and its logits recomputed beside each edit's, so the head runs twice per edit).
     /// progress: (window-passes done, total), a pass being one window through the dense model or one edit.
     public func evaluate(tokens: [Int32], maxTokens: Int? = nil, edits: [ModelEdit], base: ModelEdit? = nil,
-                         nonFiniteIsNaN: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws -> [Result] {
+                         nonFiniteIsNaN: Bool = false, divergence: Bool = false,
+                         progress: ((Int, Int) -> Void)? = nil) throws -> [Result] {
         for e in edits { try e.validate(geometry: model.geometry) }
         try base?.validate(geometry: model.geometry)
         let all = try windows(of: tokens, maxTokens: maxTokens)
@@ -27,6 +31,7 @@ extension PerplexityEvaluator {
         let kept = Set(firstEdited.filter { $0 > 0 })
         var failed = [Bool](repeating: false, count: edits.count + 1)
         var nllSum = [Double](repeating: 0, count: edits.count + 1)
+        var klSum = [Double](repeating: 0, count: edits.count + 1)
         var seconds = [Double](repeating: 0, count: edits.count + 1)
         var scored = 0, done = 0
         let total = all.count * (edits.count + 1)
@@ -36,21 +41,29 @@ extension PerplexityEvaluator {
             let targets = Self.targets(batch)
             scored += targets.filter { $0 >= 0 }.count
             var inputs: [Int: [Float]] = [:]      // inputs[k]: L_{k-1} of this batch, [R, D]
+            var referenceNormed: [Float] = []     // RMSNorm_final(L_{L-1}) of the shared model, [R, D] (divergence only)
+            let last = model.geometry.layerCount - 1
             let keep = ClosureObserver { s in
                 if kept.contains(s.layer) { inputs[s.layer] = Array(UnsafeBufferPointer(start: s.input, count: s.rows * d)) }
+                if divergence && s.layer == last {
+                    referenceNormed = [Float](repeating: 0, count: s.rows * d)
+                    referenceNormed.withUnsafeMutableBufferPointer { self.model.applyFinalNorm(rows: s.rows, x: s.output, y: $0.baseAddress!) }
+                }
             }
-            func run(_ i: Int, _ body: (NLLAccumulator) throws -> Void) throws {
+            func run(_ i: Int, _ body: (LogitsSink) throws -> Void) throws {
                 defer { progress?(done * (edits.count + 1) + (i + 1) * group.count, total) }
                 guard !failed[i] else { return }
                 let t = ContinuousClock.now
-                let sink = NLLAccumulator(targets: targets)
+                let kl = divergence && i > 0 ? KLDivergenceAccumulator(targets: targets, referenceNormed: referenceNormed) : nil
+                let nll = kl == nil ? NLLAccumulator(targets: targets) : nil
                 do {
-                    try body(sink)
+                    try body(kl ?? nll!)
                 } catch LlamaError.nonFiniteLogits(_) where nonFiniteIsNaN && i > 0 {
                     failed[i] = true
                     return
                 }
-                for (r, nll) in sink.negativeLogLikelihoods.enumerated() where targets[r] >= 0 { nllSum[i] += nll }
+                for (r, v) in (kl?.negativeLogLikelihoods ?? nll!.negativeLogLikelihoods).enumerated() where targets[r] >= 0 { nllSum[i] += v }
+                if let kl { for (r, v) in kl.divergences.enumerated() where targets[r] >= 0 { klSum[i] += v } }
                 seconds[i] += (ContinuousClock.now - t).seconds
             }
             try run(0) { try model.forward(batch, edit: base, observer: keep, logits: $0) }
@@ -71,7 +84,8 @@ extension PerplexityEvaluator {
         return (0...edits.count).map { i in
             let mean = failed[i] ? .nan : nllSum[i] / Double(scored)
             return Result(windows: all.count, scoredTokens: scored, processedTokens: all.count * seqLen, meanNLL: mean,
-                          perplexity: Foundation.exp(mean), seconds: seconds[i])
+                          perplexity: Foundation.exp(mean), seconds: seconds[i],
+                          klDivergence: divergence ? (i == 0 ? 0 : failed[i] ? .nan : klSum[i] / Double(scored)) : nil)
         }
     }
 }

@@ -18,6 +18,9 @@ public final class PerplexityEvaluator {
         public var perplexity: Double
         /// Wall time of the forward passes and NLL, seconds.
         public var seconds: Double
+        /// Mean KL divergence (nats per scored token) of this model's next-token distribution from the reference's
+        /// (`evaluate(edits:divergence: true)`); nil when not computed.
+        public var klDivergence: Double? = nil
         public var tokensPerSecond: Double { seconds > 0 ? Double(processedTokens) / seconds : 0 }
     }
 

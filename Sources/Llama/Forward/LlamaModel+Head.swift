@@ -17,7 +17,8 @@ extension LlamaModel {
     }
 
     /// logits = RMSNorm_final(L_{L-1})·W_headᵀ, tile by tile into `sink`; reads `workspace.input` (= L_{L-1}).
-    /// Outer loop over vocabulary chunks (each head chunk converted once), inner loop over row blocks.
+    /// Outer loop over vocabulary chunks (each head chunk converted once), inner loop over row blocks. A
+    /// `PairedLogitsSink` also gets its reference's logits for each tile, from the same head chunk.
     func computeLogits(batch: ForwardBatch, sink: LogitsSink) throws {
         let g = geometry, ws = workspace
         let rows = batch.rows, d = g.hiddenSize, vocab = g.vocabSize
@@ -26,6 +27,9 @@ extension LlamaModel {
         try loadHeadCache()
         let vChunk = vocabChunk, rBlock = min(rows, Self.logitsRowBlock)
         let tile = ws.logits.reserve(rBlock * vChunk)                   // [rowBlock, vocabChunk]
+        let paired = sink as? PairedLogitsSink
+        let refTile = paired.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: rBlock * vChunk) }   // [rowBlock, vocabChunk]
+        defer { refTile?.deallocate() }
         var v0 = 0
         while v0 < vocab {
             let vc = min(vChunk, vocab - v0)
@@ -34,7 +38,14 @@ extension LlamaModel {
                 while r0 < rows {
                     let rc = min(rBlock, rows - r0)
                     Gemm.sgemm(m: rc, n: vc, k: d, a: normed + r0 * d, lda: d, b: head, ldb: d, c: tile, ldc: vc)
-                    try sink.consume(rows: r0..<(r0 + rc), vocab: v0..<(v0 + vc), logits: tile, stride: vc)
+                    if let paired, let refTile {
+                        try paired.referenceNormed.withUnsafeBufferPointer { ref in
+                            Gemm.sgemm(m: rc, n: vc, k: d, a: ref.baseAddress! + r0 * d, lda: d, b: head, ldb: d, c: refTile, ldc: vc)
+                        }
+                        try paired.consume(rows: r0..<(r0 + rc), vocab: v0..<(v0 + vc), logits: tile, reference: refTile, stride: vc)
+                    } else {
+                        try sink.consume(rows: r0..<(r0 + rc), vocab: v0..<(v0 + vc), logits: tile, stride: vc)
+                    }
                     r0 += rc
                 }
             }

@@ -8,6 +8,15 @@ public protocol LogitsSink: AnyObject {
     func consume(rows: Range<Int>, vocab: Range<Int>, logits: UnsafePointer<Float>, stride: Int) throws
 }
 
+/// A sink that also receives, tile by tile, the logits of a reference model on the same rows: the model computes
+/// `referenceNormed · W_headᵀ` for each tile beside its own (twice the head's work; [R, V] still never held).
+public protocol PairedLogitsSink: LogitsSink {
+    /// The reference's final normed hidden states for this batch, RMSNorm_final(L_{L-1}): [R, D].
+    var referenceNormed: [Float] { get }
+    /// logits and reference: [rows.count, vocab.count] each, row stride `stride`; valid only during the call.
+    func consume(rows: Range<Int>, vocab: Range<Int>, logits: UnsafePointer<Float>, reference: UnsafePointer<Float>, stride: Int) throws
+}
+
 /// Collects the full logits [R, V] (small models and tests only).
 public final class LogitsCollector: LogitsSink {
     public let vocabSize: Int

@@ -57,6 +57,9 @@ public struct PruneOptions: Sendable {
         case perplexity(candidates: Int, windows: Int)
     }
     public var selection: Selection = .distance
+    /// With selection among candidates: rank them by calibration perplexity (`--select perplexity`) or by KL
+    /// divergence from the dense model (`--select kl`).
+    public var selectionMetric: PerplexitySelector.Metric = .perplexity
     /// The selection in force: `selection` when set, else the method's own (distance by default).
     public var effectiveSelection: Selection { selection != .distance ? selection : method.selection ?? .distance }
 

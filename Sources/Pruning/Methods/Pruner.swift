@@ -220,7 +220,8 @@ public final class Pruner {
                 options: .init(method: options.method.rawValue, compensation: compensation.rawValue, layersRemoved: edit.droppedLayers.count,
                                spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
                                distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
-                               samples: calibration.samples, seqLen: calibration.seqLen),
+                               samples: calibration.samples, seqLen: calibration.seqLen,
+                               selection: options.effectiveSelection == .distance ? "distance" : options.selectionMetric.rawValue),
                 distances: table, spans: spanRecords, fusedPass: screening, selection: selection, output: output?.path,
                 plan: options.savePlan?.path, outputLayers: edit.outputLayerCount,
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
@@ -255,7 +256,9 @@ public final class Pruner {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil, nil)
         }
         var selector: PerplexitySelector?
-        if case .perplexity(let k, let w) = options.effectiveSelection { selector = PerplexitySelector(candidates: k, windows: w) }
+        if case .perplexity(let k, let w) = options.effectiveSelection {
+            selector = PerplexitySelector(candidates: k, windows: w, metric: options.selectionMetric)
+        }
         // Selection by perplexity needs every shortlisted candidate's statistics: no screening then.
         let screen = selector == nil ? candidateScreen : { _, alive in alive }
         // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
@@ -303,7 +306,8 @@ public final class Pruner {
                                         transforms: transforms, scales: scales, progress: bar)
             timings["select"] = Date().timeIntervalSince(t)
             progress.end()
-            let best = scored!.indices.min { (scored![$0].perplexity, $0) < (scored![$1].perplexity, $1) }!
+            let metric = selector.metric
+            let best = scored!.indices.min { (scored![$0].score(metric), $0) < (scored![$1].score(metric), $1) }!
             spans = [shortlist[best]]
         }
         if let c = screened?.fit {

@@ -22,6 +22,8 @@ public struct PruneReport: Codable, Sendable {
         public var finalNormQuirk: Bool
         public var samples: Int
         public var seqLen: Int
+        /// How the span was chosen: `distance`, `perplexity` or `kl`.
+        public var selection: String = "distance"
     }
 
     public struct Fit: Codable, Sendable {

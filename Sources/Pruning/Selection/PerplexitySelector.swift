@@ -5,13 +5,22 @@ import Llama
 /// perplexity on the first W calibration windows. The candidates run as edits of the same model, resuming from the
 /// residual stream entering each candidate's span (`PerplexityEvaluator.evaluate(edits:)`), so the shared prefix is
 /// computed once per batch; the calibration windows are scored as they are (no BOS added, the first token of each
-/// unscored).
+/// unscored). With `metric` `.kl` (`--select kl`) the score is instead the mean KL divergence of each candidate's
+/// next-token distribution from the dense model's on the same windows (`KLDivergenceAccumulator`; the head runs
+/// twice per candidate).
 public struct PerplexitySelector: Sendable {
+    /// What ranks the candidates.
+    public enum Metric: String, Sendable, Codable {
+        case perplexity, kl
+    }
     public static let defaultCandidates = 8
     public static let defaultWindows = 8
     public var candidates: Int
     public var windows: Int
-    public init(candidates: Int, windows: Int) { self.candidates = candidates; self.windows = windows }
+    public var metric: Metric
+    public init(candidates: Int, windows: Int, metric: Metric = .perplexity) {
+        self.candidates = candidates; self.windows = windows; self.metric = metric
+    }
 
     /// One candidate span, its distance, and the calibration perplexity of the model without it.
     public struct Candidate: Codable, Sendable {
@@ -19,6 +28,10 @@ public struct PerplexitySelector: Sendable {
         public var end: Int
         public var distance: Double
         public var perplexity: Double
+        /// Mean KL divergence from the dense model (nats per token), with `metric` `.kl`.
+        public var klDivergence: Double?
+        /// The value the selection minimises.
+        public func score(_ metric: Metric) -> Double { metric == .kl ? klDivergence ?? .nan : perplexity }
     }
 
     /// The K lowest-distance windows of length n, lowest first (ties: the earlier start).
@@ -39,10 +52,11 @@ public struct PerplexitySelector: Sendable {
         }
         let used = calibration.windows.prefix(max(1, windows))
         let evaluator = PerplexityEvaluator(model: model, seqLen: calibration.seqLen, bos: nil)
-        let results = try evaluator.evaluate(tokens: used.flatMap { $0.map { Int32($0) } }, edits: edits, progress: progress)
+        let results = try evaluator.evaluate(tokens: used.flatMap { $0.map { Int32($0) } }, edits: edits, divergence: metric == .kl,
+                                             progress: progress)
         return spans.enumerated().map { i, s in
             Candidate(start: s.start, end: s.lastRemoved, distance: table.distance(start: s.start, n: s.count),
-                      perplexity: results[i + 1].perplexity)
+                      perplexity: results[i + 1].perplexity, klDivergence: results[i + 1].klDivergence)
         }
     }
 }
