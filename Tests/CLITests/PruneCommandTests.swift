@@ -98,6 +98,7 @@ final class PruneCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("method blockpruner, format per-layer"), r.stdout)
         XCTAssertTrue(r.stdout.contains("1. stage 1: attention of layer"), r.stdout)
         XCTAssertTrue(r.stderr.contains("stage 1 step 1: 16 candidates"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("stage 1 step 2: 15 candidates (so far "), r.stderr)
         for name in ["config.json", "pruning_config.json", "replaceme-report.json"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), name)
         }

@@ -97,7 +97,9 @@ public struct MultiPrunerSearch {
                 let t = Date()
                 let base = state.edit(importance: importance, geometry: g)
                 let edits = list.map { state.applying($0).edit(importance: importance, geometry: g) }
-                let label = "stage \(stage) step \(steps.count + 1): \(list.count) candidates"
+                let elapsed = Date().timeIntervalSince(start)
+                let rate = evaluations > 0 ? String(format: " (so far %.2f candidates/s)", Double(evaluations) / elapsed) : ""
+                let label = "stage \(stage) step \(steps.count + 1): \(list.count) candidates" + rate
                 let results = try evaluator.evaluate(tokens: tokens, edits: edits, base: base, nonFiniteIsNaN: true,
                                                      progress: { progress?(label, $0, $1) })
                 evaluations += list.count
