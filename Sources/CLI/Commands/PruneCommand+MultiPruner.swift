@@ -50,15 +50,10 @@ extension PruneCommand {
         try MultiPruner.validate(options, pruner: pruner, output: output)   // before tokenizing or computing anything
         let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
         if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
-        let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples, seqLen: calibration.seqLen)
-        if let url = exportIds { try Pruner.writeSideFile(Data(set.idsJSONL().utf8), to: url) }
+        let set = try calibrationSet(pruner, calibration, exportIds: exportIds)
         let report = try MultiPruner.run(pruner: pruner, calibration: set, options: options, output: output,
                                          toolVersion: ToolVersion.current, progress: CalibrationOptions.progress(context))
-        if args.flag("json") {
-            context.writeOut(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
-        } else {
-            context.writeOut(summary(report))
-        }
+        try printResult(args, context, json: report.jsonData, summary: { summary(report) })
         return 0
     }
 

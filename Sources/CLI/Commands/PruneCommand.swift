@@ -163,18 +163,28 @@ enum PruneCommand {
             let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
             if let url = exportIds { try Pruner.checkSideFile(url, force: options.force) }
 
-            let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples,
-                                                 seqLen: calibration.seqLen)
-            if let url = exportIds { try Pruner.writeSideFile(Data(set.idsJSONL().utf8), to: url) }
+            let set = try calibrationSet(pruner, calibration, exportIds: exportIds)
             let report = try pruner.prune(calibration: set, options: options, output: output,
                                           toolVersion: ToolVersion.current, progress: CalibrationOptions.progress(context))
-            if args.flag("json") {
-                context.writeOut(String(decoding: try report.jsonData(), as: UTF8.self) + "\n")
-            } else {
-                context.writeOut(summary(report))
-            }
+            try printResult(args, context, json: report.jsonData, summary: { summary(report) })
             return 0
         })
+
+    /// Loads the calibration windows and, with `--export-ids` (its destination checked already), writes them.
+    static func calibrationSet(_ pruner: Pruner, _ c: (files: [URL], samples: Int, seqLen: Int), exportIds: URL?) throws -> CalibrationSet {
+        let set = try pruner.loadCalibration(files: c.files, samples: c.samples, seqLen: c.seqLen)
+        if let url = exportIds { try Pruner.writeSideFile(Data(set.idsJSONL().utf8), to: url) }
+        return set
+    }
+
+    /// The report as JSON with `--json`, else the human summary, on stdout.
+    static func printResult(_ args: ParsedArguments, _ context: CommandContext, json: () throws -> Data, summary: () -> String) throws {
+        if args.flag("json") {
+            context.writeOut(String(decoding: try json(), as: UTF8.self) + "\n")
+        } else {
+            context.writeOut(summary())
+        }
+    }
 
     /// Every `--method` name.
     static let methodNames = PruneOptions.Method.allCases.map(\.rawValue) + MultiPrunerOptions.Variant.allCases.map(\.rawValue)
