@@ -68,7 +68,7 @@ final class CommandLineToolTests: XCTestCase {
         XCTAssertTrue(prune.stdout.contains("replaceme prune <checkpoint> (--output DIR | --dry-run) (--layers N | --ratio R) [--method M]"), prune.stdout)
         XCTAssertTrue(OutputCapture.run(["tokenize", "--help"]).stdout.contains("<checkpoint> (--text T | --file F) [--no-special-tokens]"))
         XCTAssertTrue(OutputCapture.run(["perplexity", "--help"]).stdout.contains("<checkpoint> (--text FILE | --jsonl FILE) [--seq-len N]"))
-        XCTAssertTrue(OutputCapture.run(["apply", "--help"]).stdout.contains("<checkpoint> --plan PLAN.json --output DIR [--force]"))
+        XCTAssertTrue(OutputCapture.run(["apply", "--help"]).stdout.contains("<checkpoint> --plan PLAN.json --output DIR [--format F] [--force]"))
         for ratio in ["1.0", "1", "0"] {
             let r = OutputCapture.run(["prune", "/nonexistent", "--dry-run", "--ratio", ratio])
             XCTAssertEqual(r.code, 64, "--ratio \(ratio): \(r.stderr)")
