@@ -7,6 +7,14 @@
 public enum GramResidual {
     public static func squared(t: [Double], g: [Double], c: [Double], targetEnergy zz: Double, n: Int, m: Int,
                                path: KernelPath = .active) -> Double {
+        let (quad, lin) = traces(t: t, g: g, c: c, n: n, m: m, path: path)
+        return quad - 2 * lin + zz
+    }
+
+    /// (tr(Tᵀ·G·T), tr(Tᵀ·C)) = (‖X·T‖²_F, ⟨X·T, Z⟩_F): the two data terms of the residual. Their ratio is the
+    /// scalar α minimising ‖α·X·T − Z‖²_F.
+    public static func traces(t: [Double], g: [Double], c: [Double], n: Int, m: Int,
+                              path: KernelPath = .active) -> (quadratic: Double, linear: Double) {
         precondition(t.count == n * m && g.count == n * n && c.count == n * m, "GramResidual: shapes")
         var gt = [Double](repeating: 0, count: n * m)   // gt: [N, M] = G·T
         g.withUnsafeBufferPointer { gp in
@@ -22,7 +30,7 @@ public enum GramResidual {
             quad += t[i] * gt[i]
             lin += t[i] * c[i]
         }
-        return quad - 2 * lin + zz
+        return (quad, lin)
     }
 
     /// The same for T = I (N = M): tr G − 2·tr C + ‖Z‖²_F.
