@@ -131,6 +131,38 @@ final class PruneCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: never))
     }
 
+    /// `--estimator cosine` and `--iterative` run from the command line; their misuse is a usage error before any
+    /// work, naming the option.
+    func testCosineAndIterativeOptions() throws {
+        let small = ["--calibration", Self.fixtures.appendingPathComponent("calibration.jsonl").path, "--samples", "2", "--seq-len", "16"]
+        let r = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2", "--estimator", "cosine",
+                                   "--cosine-objective", "accurate", "--cosine-epochs", "2", "--iterative", "1", "--no-hash"] + small)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("estimator cosine, iterative 1 at a time (targets edited)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("round 2: removed layer"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("cosine estimator (accurate, from least squares): mean cosine distance"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("cosine estimator: holding 32 of 32 calibration rows per span (all)"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("iterative round 2: 1 of 7 layers (1 removed so far)"), r.stderr)
+        for (args, message) in [
+            (["--cosine-lr", "1e-3"], "'--cosine-lr' goes with '--estimator cosine'"),
+            (["--cosine-parity"], "'--cosine-parity' goes with '--estimator cosine'"),
+            (["--estimator", "cosine", "--method", "drop"], "'--method drop' fits no transform"),
+            (["--estimator", "cosine", "--compensate", "scale"], "'--estimator cosine' has no joint scale"),
+            (["--estimator", "cosine", "--method", "replaceme-scale"], "'--estimator cosine' has no joint scale"),
+            (["--estimator", "cosine", "--cosine-parity", "--cosine-epochs", "3"], "'--cosine-parity' fixes the published settings; drop '--cosine-epochs'"),
+            (["--estimator", "cosine", "--cosine-objective", "mse"], "must be one of surrogate, accurate"),
+            (["--targets", "dense"], "'--targets' goes with '--iterative STEP'"),
+            (["--iterative", "1", "--spans", "2"], "'--iterative' chooses one span per round"),
+            (["--iterative", "0"], "'--iterative'"),
+            (["--iterative", "1", "--targets", "dense", "--estimator", "cosine"], "'--targets dense' goes with the least-squares estimator"),
+        ] {
+            let r = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2"] + args + small)
+            XCTAssertEqual(r.code, 64, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+            XCTAssertFalse(r.stderr.contains("pass 1"), "\(args): refused before any work")
+        }
+    }
+
     static let smallCalibration = ["--calibration", fixtures.appendingPathComponent("calibration.jsonl").path,
                                    "--samples", "2", "--seq-len", "16"]
 

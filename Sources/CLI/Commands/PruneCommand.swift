@@ -57,6 +57,25 @@ enum PruneCommand {
             .value("compensate", "HOW", "'none' or 'scale': a scalar s restoring the stream's magnitude at the cut "
                    + "(Prune&Comp), fitted jointly with T by least squares (with drop: Prune&Comp's ratio of mean "
                    + "magnitudes), folded as 1/s on what every later layer writes.", default: "none"),
+            .value("estimator", "E", "'ls' (least squares, the default of replaceme methods) or 'cosine': T minimising "
+                   + "ReplaceMe's mean cosine distance by Adam over the span's stored rows, from the least-squares T; one "
+                   + "more pass and the rows in memory (--cosine-memory)."),
+            .value("cosine-objective", "O", "With --estimator cosine: 'surrogate' (cos(X·T, L_end − Y)) or 'accurate' "
+                   + "(cos(X·T + Y, L_end)).", default: "surrogate"),
+            .flag("cosine-parity", "With --estimator cosine: the published procedure exactly (T₀ = I, Adam lr 1e-4, "
+                  + "1024-row batches, 10 epochs, no rescale)."),
+            .value("cosine-start", "S", "With --estimator cosine: T₀, 'ls' (the least-squares T) or 'identity' (the paper's).",
+                   default: "ls"),
+            .value("cosine-rescale", "on|off", "With the surrogate objective: multiply the fitted T by the scalar α that "
+                   + "fits L_end − Y best by least squares (the surrogate sees T's direction only).", default: "on"),
+            .value("cosine-epochs", "N", "With --estimator cosine: passes over the rows.", default: "10"),
+            .value("cosine-lr", "LR", "With --estimator cosine: Adam's learning rate.", default: "1e-4"),
+            .value("cosine-memory", "SIZE", "With --estimator cosine: bytes the stored rows may take; beyond it an even "
+                   + "subsample of rows (said on stderr and in the report).", default: "1GiB"),
+            .value("iterative", "STEP", "Remove STEP blocks at a time (e.g. 1), re-scoring and re-fitting on the model "
+                   + "pruned so far, until --layers are gone; with --select perplexity and STEP 1, SLEB's greedy removal."),
+            .value("targets", "T", "With --iterative: fit each round's T to the pruned-so-far model's own output ('edited') "
+                   + "or to the dense model's at the same depth ('dense').", default: "edited"),
             .value("ridge", "ALPHA", "Ridge α added to the Gram matrix diagonal (0 = plain least squares; the solver "
                    + "raises it automatically if the matrix is singular).", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
@@ -126,6 +145,17 @@ enum PruneCommand {
             if select == "distance" && method.selection == nil && (args.string("candidates") != nil || args.string("select-windows") != nil) {
                 throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity' or '--select kl'")
             }
+            let estimator = try args.choice("estimator", ["ls", "cosine"]).map { SpanEstimator(rawValue: $0)! }
+            let iterative = try args.int("iterative", in: 1...100_000)
+            let targets = PruneOptions.Targets(rawValue: try args.choice("targets", PruneOptions.Targets.allCases.map(\.rawValue)) ?? "edited")!
+            if iterative == nil && args.string("targets") != nil { throw args.usageError("'--targets' goes with '--iterative STEP'") }
+            if iterative != nil && (spans != 1 || start != nil) {
+                throw args.usageError("'--iterative' chooses one span per round: it cannot be combined with '--spans' or '--start'")
+            }
+            if targets == .dense && estimator == .cosine {
+                throw args.usageError("'--targets dense' goes with the least-squares estimator; the cosine estimator fits the model's own rows")
+            }
+            let cosine = try cosineSettings(args, estimator: estimator, method: method, compensate: compensate)
             let tokens = try CalibrationOptions.distanceTokens(args)
             let calibration = try CalibrationOptions.parse(args)
             let maxMemory = try args.byteSize("max-memory")
@@ -158,6 +188,13 @@ enum PruneCommand {
                 options.selectionMetric = select == "kl" ? .kl : .perplexity
             }
             options.maxMemory = maxMemory
+            options.estimator = estimator
+            options.iterative = iterative
+            options.targets = targets
+            if let cosine {
+                options.cosine = cosine.settings
+                options.cosineRowBudget = cosine.budget
+            }
             try pruner.validate(options, output: output)   // before tokenizing or computing anything
             _ = try pruner.planMemory(options, samples: calibration.samples, seqLen: calibration.seqLen)   // a budget too small: before any work
             let exportIds = args.string("export-ids").map { URL(fileURLWithPath: $0) }
@@ -169,6 +206,48 @@ enum PruneCommand {
             try printResult(args, context, json: report.jsonData, summary: { summary(report) })
             return 0
         })
+
+    /// The cosine estimator's settings from `--cosine-*` (nil unless `--estimator cosine`), refusing them elsewhere.
+    static func cosineSettings(_ args: ParsedArguments, estimator: SpanEstimator?, method: PruneOptions.Method,
+                               compensate: Compensation) throws -> (settings: CosineTransformFitter.Settings, budget: Int)? {
+        let names = ["cosine-objective", "cosine-epochs", "cosine-lr", "cosine-start", "cosine-rescale", "cosine-memory"]
+        if estimator != nil && method.estimator == .identity {
+            throw args.usageError("'--method \(method.rawValue)' fits no transform; '--estimator' goes with the replaceme methods")
+        }
+        guard estimator == .cosine else {
+            for name in names where args.string(name) != nil {
+                throw args.usageError("'--\(name)' goes with '--estimator cosine'")
+            }
+            if args.flag("cosine-parity") { throw args.usageError("'--cosine-parity' goes with '--estimator cosine'") }
+            return nil
+        }
+        if compensate == .scale || method.compensation == .scale {
+            throw args.usageError("'--estimator cosine' has no joint scale: its objective does not see the stream's magnitude; drop '--compensate scale' (or the -scale method)")
+        }
+        var settings = CosineTransformFitter.Settings()
+        if args.flag("cosine-parity") {
+            for name in names.dropLast() where args.string(name) != nil {
+                throw args.usageError("'--cosine-parity' fixes the published settings; drop '--\(name)'")
+            }
+            settings = .parity
+        } else {
+            settings.objective = CosineTransformFitter.Objective(
+                rawValue: try args.choice("cosine-objective", CosineTransformFitter.Objective.allCases.map(\.rawValue)) ?? "surrogate")!
+            settings.epochs = try args.int("cosine-epochs", in: 1...10_000) ?? settings.epochs
+            settings.learningRate = try args.double("cosine-lr", in: Double.leastNonzeroMagnitude...1) ?? settings.learningRate
+            settings.start = CosineTransformFitter.Start(
+                rawValue: try args.choice("cosine-start", CosineTransformFitter.Start.allCases.map(\.rawValue)) ?? "ls")!
+            settings.rescale = try args.choice("cosine-rescale", ["on", "off"]).map { $0 == "on" } ?? true
+        }
+        let budget = try args.byteSize("cosine-memory") ?? (1 << 30)
+        return (settings, budget)
+    }
+
+    /// ", estimator cosine" when the estimator differs from least squares, and the iteration when there is one.
+    static func estimatorNote(_ r: PruneReport) -> String {
+        (r.options.estimator == "cosine" ? ", estimator cosine" : "")
+            + (r.options.iterative.map { ", iterative \($0) at a time (targets \(r.options.targets ?? "edited"))" } ?? "")
+    }
 
     /// Loads the calibration windows and, with `--export-ids` (its destination checked already), writes them.
     static func calibrationSet(_ pruner: Pruner, _ c: (files: [URL], samples: Int, seqLen: Int), exportIds: URL?) throws -> CalibrationSet {
@@ -191,10 +270,16 @@ enum PruneCommand {
 
     /// The short human summary printed on stdout.
     static func summary(_ r: PruneReport) -> String {
-        var s = r.output.map { "Pruned \(r.input) (\(r.inputLayers) layers) → \($0) (\(r.outputLayers) layers), method \(r.options.method)\n" }
-            ?? "Plan for \(r.input) (\(r.inputLayers) layers → \(r.outputLayers)), method \(r.options.method); no checkpoint written (--dry-run)\n"
+        var s = r.output.map { "Pruned \(r.input) (\(r.inputLayers) layers) → \($0) (\(r.outputLayers) layers), method \(r.options.method)\(estimatorNote(r))\n" }
+            ?? "Plan for \(r.input) (\(r.inputLayers) layers → \(r.outputLayers)), method \(r.options.method)\(estimatorNote(r)); no checkpoint written (--dry-run)\n"
         for span in r.spans {
-            s += "  removed layers \(span.start)...\(span.end)"
+            if let round = span.round, let layers = span.layers {
+                let contiguous = layers == Array(layers[0]...layers[layers.count - 1])
+                s += "  round \(round): removed layer" + (layers.count > 1 ? "s " : " ")
+                    + (contiguous ? (layers.count > 1 ? "\(layers[0])...\(layers.last!)" : "\(layers[0])") : layers.map(String.init).joined(separator: ", "))
+            } else {
+                s += "  removed layers \(span.start)...\(span.end)"
+            }
             if let d = span.distance { s += String(format: " (mean angular distance %.4f)", d) }
             if let k = span.foldedInto { s += "; layer \(k)'s down_proj absorbed T" }
             if let scale = span.scale { s += String(format: "; magnitude scale s = %.4f (later layers write ÷ s)", scale) }
@@ -208,6 +293,12 @@ enum PruneCommand {
                     s += "    warning: \(f.rows) calibration rows for a \(f.width)×\(f.width) transform: the fit interpolates them "
                         + "(residual near 0 by construction); use more --samples × --seq-len or --ridge\n"
                 }
+            }
+            if let c = span.cosine {
+                s += String(format: "    cosine estimator (%@, from %@): mean cosine distance %.5f → %.5f in %d Adam steps over %d rows%@, %.1f s\n",
+                            c.objective.rawValue, c.start == .identity ? "T = I" : "least squares", c.lossStart, c.lossEnd, c.steps, c.rows,
+                            c.rowStride > 1 ? " (1 in \(c.rowStride) of \(c.calibrationRows))" : "", c.seconds)
+                if let alpha = c.rescale { s += String(format: "    rescaled by α = %.4f (least squares on L_end − Y)\n", alpha) }
             }
         }
         if let candidates = r.selection {
@@ -225,7 +316,7 @@ enum PruneCommand {
                 + "of \(f.candidates)" + (f.secondPass ? "; the winner had been dropped, so pass 2 fitted it\n" : "\n")
         }
         let t = r.timings
-        let phases = ["calibration", "distances", "distances+statistics", "select", "statistics", "solve", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
+        let phases = ["calibration", "distances", "distances+statistics", "select", "statistics", "solve", "cosine", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }
         s += "  calibration \(r.options.samples) × \(r.options.seqLen) tokens; " + phases.joined(separator: ", ")
             + String(format: "; total %.1f s; peak memory %.2f GiB\n", t["total"] ?? 0, Double(r.peakMemoryBytes) / 1_073_741_824)
         if let m = r.memory {

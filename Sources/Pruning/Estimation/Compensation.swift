@@ -14,7 +14,7 @@ extension SpanEstimator {
     /// any, comes from `MagnitudeObserver`).
     public func estimate(_ stats: LeastSquaresAccumulator?, span: Span, ridge: Double,
                          compensation: Compensation) throws -> LinearTransform? {
-        guard compensation == .scale, self == .leastSquares else { return try estimate(stats, span: span, ridge: ridge) }
+        guard compensation == .scale, self != .identity else { return try estimate(stats, span: span, ridge: ridge) }
         guard let stats else { preconditionFailure("the least-squares estimator needs statistics") }
         return try ScaledTransformSolver.solve(stats, ridge: ridge, layer: span.keptLayer)
     }

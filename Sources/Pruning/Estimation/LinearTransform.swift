@@ -22,6 +22,8 @@ public struct LinearTransform: Sendable {
     public var scale: Double?
     /// A joint optimum s ≤ 0 that compensation refused (T is then plain least squares); nil otherwise.
     public var rejectedScale: Double?
+    /// What the cosine estimator did (`--estimator cosine`); nil for least squares.
+    public var cosine: CosineTransformFitter.Report?
 
     public init(matrix: [Double], width: Int, solve: SolveReport, relativeResidual: Double, identityRelativeResidual: Double,
                 streamRelativeError: Double, identityStreamRelativeError: Double, scale: Double? = nil) {

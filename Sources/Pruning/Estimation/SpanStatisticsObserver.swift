@@ -25,6 +25,9 @@ public final class SpanStatisticsObserver: CalibrationObserver {
     private var held: [(m: [Float], y: [Float])?]
     private var spare: [[Float]] = []
     private var scratch: [Float] = []
+    /// Targets from elsewhere, by end block: when set for block k (this batch's [R, D]), spans ending at k regress
+    /// onto these rows instead of the block's own output (`--targets dense`: the dense model's L at the same depth).
+    public var externalTargets: [Int: [Float]] = [:]
     private var normed: [Float] = []
 
     /// - Parameters:
@@ -81,13 +84,24 @@ public final class SpanStatisticsObserver: CalibrationObserver {
             held[j] = (copy(s.mlpOutput, count: count), copy(s.attentionResidual, count: count))
         }
         guard spans.indices.contains(where: { spans[$0].lastRemoved == s.layer && held[$0] != nil }) else { return }
+        if let external = externalTargets[s.layer] {
+            precondition(external.count == count, "external targets must be [R, D] of this batch")
+            external.withUnsafeBufferPointer { accumulate(s, output: $0.baseAddress!, keep: keep) }
+        } else {
+            accumulate(s, output: s.output, keep: keep)
+        }
+    }
+
+    /// Applies the final-norm quirk at the model's last block, then adds the rows. output: [R, D].
+    private func accumulate(_ s: LayerStates, output: UnsafePointer<Float>, keep: (Int) -> Bool) {
+        let count = s.rows * width
         if let norm = finalNorm, s.layer == numLayers - 1 {
             if normed.count < count { normed = [Float](repeating: 0, count: count) }
-            normed.withUnsafeMutableBufferPointer { norm(s.rows, s.output, $0.baseAddress!) }
+            normed.withUnsafeMutableBufferPointer { norm(s.rows, output, $0.baseAddress!) }
             let target = normed
             target.withUnsafeBufferPointer { accumulate(s, target: $0.baseAddress!, keep: keep) }
         } else {
-            accumulate(s, target: s.output, keep: keep)
+            accumulate(s, target: output, keep: keep)
         }
     }
 

@@ -34,6 +34,17 @@ public enum TransformSolver {
             identityStreamRelativeError: rel(ssI, stats.streamEnergy))
     }
 
+    /// `transform` with `matrix` in place of its T, and the residuals of the new T judged on the same statistics.
+    public static func judged(_ transform: LinearTransform, matrix: [Double], stats: LeastSquaresAccumulator) -> LinearTransform {
+        var t = transform
+        t.matrix = matrix
+        let ss = squaredResidual(t: matrix, stats: stats)
+        func rel(_ num: Double, _ den: Double) -> Double { den > 0 ? (max(num, 0) / den).squareRoot() : 0 }
+        t.relativeResidual = rel(ss, stats.targetEnergy)
+        t.streamRelativeError = rel(ss, stats.streamEnergy)
+        return t
+    }
+
     /// tr(Tᵀ·G·T) − 2·tr(Tᵀ·C) + ‖Z‖²: the squared residual of T on the accumulated rows.
     static func squaredResidual(t: [Double], stats: LeastSquaresAccumulator) -> Double {
         GramResidual.squared(t: t, g: stats.gram, c: stats.cross, targetEnergy: stats.targetEnergy, n: stats.width, m: stats.width)

@@ -68,6 +68,27 @@ public struct PruneOptions: Sendable {
     /// The compensation in force: `compensation` when set, else the method's own.
     public var effectiveCompensation: Compensation { compensation != .none ? compensation : method.compensation }
 
+    /// `--estimator`: the estimator when it differs from the method's own (nil: the method's).
+    public var estimator: SpanEstimator?
+    /// The estimator in force.
+    public var effectiveEstimator: SpanEstimator { estimator ?? method.estimator }
+    /// How the cosine estimator fits (`--cosine-parity`, `--cosine-objective`, `--cosine-epochs`, `--cosine-lr`).
+    public var cosine = CosineTransformFitter.Settings()
+    /// Bytes the cosine estimator's stored rows may take (all spans together); beyond it an even subsample.
+    public var cosineRowBudget = 1 << 30
+
+    /// `--iterative STEP`: remove STEP blocks at a time, re-scoring and re-fitting on the model pruned so far
+    /// (`Pruner.iterate`); nil: all at once.
+    public var iterative: Int?
+    /// With `iterative`: what each round's transform is fitted to reach.
+    public enum Targets: String, Sendable, CaseIterable {
+        /// The pruned-so-far model's own output at the span's end (each round repairs its own model).
+        case edited
+        /// The dense model's output at the same depth (each round steers back to the original stream).
+        case dense
+    }
+    public var targets: Targets = .edited
+
     /// Always run pass 2 separately, even when pass 1 could fit every candidate window at once (see `Pruner`).
     public var twoPass = false
     /// Also write each span's T (F64 [D, D], `T.0`, `T.1`, … in span order) to this safetensors file.

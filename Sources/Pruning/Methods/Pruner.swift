@@ -48,7 +48,7 @@ public final class Pruner {
     /// The checkpoint's weights as the model reads them.
     let weights: CheckpointWeights
     /// The model, with the residency of the last memory plan (automatic until one is made).
-    public private(set) var model: LlamaModel
+    public internal(set) var model: LlamaModel
     public var numLayers: Int { model.geometry.layerCount }
 
     /// Opens (maps and validates) the checkpoint; reads no tensor data.
@@ -69,6 +69,10 @@ public final class Pruner {
 
     /// The resident memory a plan starts from (tests fix it, so that plans do not depend on the test process).
     var residentMemory: () -> Int = ProcessMemory.resident
+
+    /// While an `--iterative` round with `--targets dense` runs: the dense model and the original layer of each of
+    /// the edited model's layers (pass 2 then regresses onto the dense model's output).
+    var denseTargets: (model: LlamaModel, keptLayers: [Int])?
 
     /// Seconds the last `loadCalibration` took (reading, validating, tokenizing); reported as "calibration".
     public private(set) var calibrationSeconds: Double?
@@ -97,6 +101,14 @@ public final class Pruner {
         if options.effectiveSelection != .distance && (k > 1 || options.forcedStart != nil) {
             throw PruningError.selectionNeedsOneSpan
         }
+        if let step = options.iterative {
+            guard step >= 1, k == 1, options.forcedStart == nil else {
+                throw PruningError.invalidOption(name: "--iterative", reason: "removes \(step) block(s) per round from the span chosen on the model so far: it needs one span (no --spans or --start) and a step of at least 1")
+            }
+            if options.targets == .dense && options.effectiveEstimator == .cosine {
+                throw PruningError.invalidOption(name: "--targets", reason: "'dense' goes with the least-squares estimator; the cosine estimator fits the model's own rows")
+            }
+        }
         if k > 1 && options.layersToRemove % k != 0 {
             throw PruningError.tooManySpans(requested: k, placed: 0, n: options.layersToRemove, numLayers: numLayers)
         }
@@ -124,7 +136,7 @@ public final class Pruner {
     /// What a prune with `options` over `samples` windows of `seqLen` tokens will hold, and within
     /// `options.maxMemory` the settings it will use (`MemoryPlanner.prune`); throws when the budget is too small.
     public func planMemory(_ options: PruneOptions, samples: Int, seqLen: Int) throws -> MemoryPlan {
-        let needsStatistics = options.method.estimator.needsStatistics
+        let needsStatistics = options.effectiveEstimator.needsStatistics
         var selection: (candidates: Int, windows: Int)?
         if case .perplexity(let k, let w) = options.effectiveSelection { selection = (k, w) }
         var request = MemoryPlanner.PruneRequest(
@@ -157,41 +169,17 @@ public final class Pruner {
         }
         let batches = CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: memory.batchRows)
 
-        // Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed and the solves.
-        let chosen = try chooseSpans(calibration, options, batches, fused: memory.fusedPass == true, progress, &timings)
-        let (spans, table, fusedPass, selection, magnitudes) = (chosen.spans, chosen.table, chosen.fusedPass, chosen.selection, chosen.magnitudes)
-        var candidates = chosen.candidates
-        var screening = fusedPass   // secondPass is set below if the winner had been dropped
-        var fits: [(transform: LinearTransform, rows: Int)] = []
-        let estimator = options.method.estimator, compensation = options.effectiveCompensation
-        var scales: [Int: Double] = [:]
-        if estimator.needsStatistics {
-            // The fused pass's statistics, unless a chosen span had been dropped by the screening.
-            let fused = candidates.flatMap { c in
-                spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
-            }
-            if candidates != nil && fused == nil {
-                screening?.secondPass = true
-                candidates = nil   // the survivors' statistics are not needed by pass 2
-            }
-            let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
-            model.releaseMemory()
-            fits = try timed("solve") {
-                try zip(spans, stats).compactMap { span, st in
-                    try estimator.estimate(st, span: span, ridge: options.ridge, compensation: compensation).map { ($0, st.rows) }
-                }
-            }
-            for (span, fit) in zip(spans, fits) { if let s = fit.transform.scale { scales[span.keptLayer] = s } }
-            if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
+        // Pass 1 and selection, statistics and solves: once, or round by round on the model pruned so far.
+        let round: Round, edit: ModelEdit
+        if options.iterative != nil {
+            (edit, round) = try iterate(calibration, options, batches, fused: memory.fusedPass == true, progress, &timings)
+        } else {
+            round = try planRound(calibration, options, batches, fused: memory.fusedPass == true, progress, &timings)
+            edit = try round.edit(numLayers: numLayers)
         }
-        if compensation == .scale && !estimator.needsStatistics {
-            // Prune&Comp's magnitude ratio; pass 1 measured it unless the start was forced.
-            let observer = try magnitudes ?? timed("magnitudes") { try measureMagnitudes(through: spans.map(\.lastRemoved).max()!, calibration, batches, progress) }
-            for span in spans { scales[span.keptLayer] = try observer.scale(of: span) }
-        }
-        model.releaseMemory()
-        let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
-        let edit = try ModelEdit.removing(spans: spans, numLayers: numLayers, transforms: transforms, scales: scales)
+        let (spans, table, screening, selection, fits, scales) = (round.spans, round.table, round.screening, round.selection, round.fits, round.scales)
+        let compensation = options.effectiveCompensation
+        if let url = options.saveTransforms { try saveTransforms(fits.map(\.transform), to: url) }
         if let url = options.savePlan {
             try PruningPlan(edit: edit, method: options.method.rawValue, geometry: model.geometry).write(to: url)
         }
@@ -207,11 +195,14 @@ public final class Pruner {
                                        sha256: inputHashes.isEmpty ? nil : inputHashes[i])
             }
             let spanRecords = spans.enumerated().map { j, s in
-                PruneReport.SpanRecord(start: s.start, end: s.lastRemoved, count: s.count,
-                                       foldedInto: j < fits.count ? s.keptLayer : nil, scale: scales[s.keptLayer],
+                let kept = round.keptLayers?[j] ?? s.keptLayer
+                return PruneReport.SpanRecord(start: s.start, end: round.layers?[j].last ?? s.lastRemoved, count: s.count,
+                                       foldedInto: j < fits.count ? kept : nil, scale: scales[kept],
                                        rejectedScale: j < fits.count ? fits[j].transform.rejectedScale : nil,
-                                       distance: table.map { Self.meanDistance($0, span: s, n: n) },
-                                       fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil)
+                                       distance: round.distances != nil ? round.distances![j] : table.map { Self.meanDistance($0, span: s, n: n) },
+                                       fit: j < fits.count ? PruneReport.Fit(fits[j].transform, rows: fits[j].rows) : nil,
+                                       cosine: j < fits.count ? fits[j].transform.cosine : nil,
+                                       layers: round.layers?[j], round: round.layers == nil ? nil : j + 1)
             }
             return PruneReport(
                 tool: "replaceme", version: toolVersion, createdAt: ISO8601DateFormatter().string(from: Date()),
@@ -221,7 +212,9 @@ public final class Pruner {
                                spansRequested: options.spans, forcedStart: options.forcedStart, ridge: options.ridge,
                                distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
                                samples: calibration.samples, seqLen: calibration.seqLen,
-                               selection: options.effectiveSelection == .distance ? "distance" : options.selectionMetric.rawValue),
+                               selection: options.effectiveSelection == .distance ? "distance" : options.selectionMetric.rawValue,
+                               estimator: options.effectiveEstimator.rawValue, iterative: options.iterative,
+                               targets: options.iterative == nil ? nil : options.targets.rawValue),
                 distances: table, spans: spanRecords, fusedPass: screening, selection: selection, output: output?.path,
                 plan: options.savePlan?.path, outputLayers: edit.outputLayerCount,
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
@@ -242,6 +235,73 @@ public final class Pruner {
                                              return [(Self.reportFileName, Array(try r.jsonData()))]
                                          }, progress: step)
         return written!
+    }
+
+    /// What one round of choosing and fitting gives, in the numbering of the model it ran on.
+    struct Round {
+        var spans: [Span]
+        var table: DistanceTable?
+        var fits: [(transform: LinearTransform, rows: Int)]
+        var scales: [Int: Double]
+        var screening: PruneReport.FusedPass?
+        var selection: [PerplexitySelector.Candidate]?
+        /// With `--iterative`, per round: the original layers removed, the original kept layer that absorbed T (and
+        /// keys `scales`), the round's distance; nil: `spans` are in the original numbering.
+        var layers: [[Int]]?
+        var keptLayers: [Int]?
+        var distances: [Double?]?
+
+        /// The edit removing the spans, each T on its kept layer, scales after them.
+        func edit(numLayers: Int) throws -> ModelEdit {
+            let transforms = Dictionary(uniqueKeysWithValues: zip(spans.map(\.keptLayer), fits.map(\.transform.matrix)))
+            return try ModelEdit.removing(spans: spans, numLayers: numLayers, transforms: transforms, scales: scales)
+        }
+    }
+
+    /// Pass 1 and selection (fitting every candidate at once when fused), then pass 2 if needed, the solves, the
+    /// cosine stage and the scales, on `model` as it is.
+    func planRound(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches, fused: Bool,
+                   _ progress: Progress, _ timings: inout [String: Double]) throws -> Round {
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t = Date()
+            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
+            return try body()
+        }
+        let chosen = try chooseSpans(calibration, options, batches, fused: fused, progress, &timings)
+        let (spans, table, fusedPass, selection, magnitudes) = (chosen.spans, chosen.table, chosen.fusedPass, chosen.selection, chosen.magnitudes)
+        var candidates = chosen.candidates
+        var screening = fusedPass   // secondPass is set below if the winner had been dropped
+        var fits: [(transform: LinearTransform, rows: Int)] = []
+        let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
+        var scales: [Int: Double] = [:]
+        if estimator.needsStatistics {
+            // The fused pass's statistics, unless a chosen span had been dropped by the screening.
+            let fused = candidates.flatMap { c in
+                spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
+            }
+            if candidates != nil && fused == nil {
+                screening?.secondPass = true
+                candidates = nil   // the survivors' statistics are not needed by pass 2
+            }
+            let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
+            model.releaseMemory()
+            fits = try timed("solve") {
+                try zip(spans, stats).compactMap { span, st in
+                    try estimator.estimate(st, span: span, ridge: options.ridge, compensation: compensation).map { ($0, st.rows) }
+                }
+            }
+            if estimator == .cosine {
+                fits = try timed("cosine") { try refineCosine(spans, fits, stats, calibration, options, batches, progress) }
+            }
+            for (span, fit) in zip(spans, fits) { if let s = fit.transform.scale { scales[span.keptLayer] = s } }
+        }
+        if compensation == .scale && !estimator.needsStatistics {
+            // Prune&Comp's magnitude ratio; pass 1 measured it unless the start was forced.
+            let observer = try magnitudes ?? timed("magnitudes") { try measureMagnitudes(through: spans.map(\.lastRemoved).max()!, calibration, batches, progress) }
+            for span in spans { scales[span.keptLayer] = try observer.scale(of: span) }
+        }
+        model.releaseMemory()
+        return Round(spans: spans, table: table, fits: fits, scales: scales, screening: screening, selection: selection)
     }
 
     /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
@@ -272,7 +332,7 @@ public final class Pruner {
                 withResidual: options.effectiveCompensation == .scale),
             distances: scorer.accumulators[0], numLayers: L, screen: screen) : nil
         // Drop with compensation: every block's magnitudes, for the scale of whichever span wins.
-        let magnitudes = options.effectiveCompensation == .scale && !options.method.estimator.needsStatistics
+        let magnitudes = options.effectiveCompensation == .scale && !options.effectiveEstimator.needsStatistics
             ? MagnitudeObserver(numLayers: L, width: d) : nil
         let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
         let step = progress.begin(fused ? "pass 1: distances + statistics" : "pass 1: distances", run.steps(through: L - 1), "layers")
@@ -288,7 +348,7 @@ public final class Pruner {
             // The shortlist, each with its own estimate, scored by calibration perplexity; the lowest wins.
             let shortlist = selector.shortlist(table, n: n)
             var fitted: [LinearTransform?] = shortlist.map { _ in nil }
-            let estimator = options.method.estimator, compensation = options.effectiveCompensation
+            let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
             if let fit = screened?.fit {
                 fitted = try shortlist.map { span in
                     try estimator.estimate(fit.statistics(of: span), span: span, ridge: options.ridge, compensation: compensation)
@@ -323,10 +383,47 @@ public final class Pruner {
         let last = spans.map(\.lastRemoved).max()!
         let step = progress.begin("pass 2: statistics", batches.ranges.count * (last + 1), "layers")
         defer { progress.end() }
+        if let dense = denseTargets {
+            return try collectWithDenseTargets(spans, calibration, options, batches, dense: dense.model, keptLayers: dense.keptLayers, progress: step)
+        }
         return try SpanStatisticsObserver.collect(model: model, calibration: calibration, spans: spans,
                                                   finalNormQuirk: options.finalNormQuirk,
                                                   withResidual: options.effectiveCompensation == .scale,
                                                   batches: batches, progress: step)
+    }
+
+    /// The cosine stage: one pass storing each span's rows (`SpanRowsObserver`, within `cosineRowBudget`), then
+    /// `CosineTransformFitter` from the least-squares T (or the identity), judged on the same statistics.
+    private func refineCosine(_ spans: [Span], _ fits: [(transform: LinearTransform, rows: Int)], _ stats: [LeastSquaresAccumulator],
+                              _ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
+                              _ progress: Progress) throws -> [(transform: LinearTransform, rows: Int)] {
+        let settings = options.cosine, d = model.geometry.hiddenSize
+        let observer = SpanRowsObserver(spans: spans, samples: calibration.samples, seqLen: calibration.seqLen, numLayers: numLayers,
+                                        width: d, surrogate: settings.objective == .surrogate, budget: options.cosineRowBudget,
+                                        finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil)
+        let held = observer.rows.map(\.bytes).reduce(0, +), stride = observer.rows[0].stride
+        progress.note(String(format: "cosine estimator: holding %d of %d calibration rows per span (%@), %.0f MiB",
+                             observer.rows[0].count, observer.rows[0].total, stride == 1 ? "all" : "1 in \(stride)",
+                             Double(held) / 1_048_576))
+        let run = CalibrationRun(model: model, calibration: calibration, batches: batches)
+        let step = progress.begin("cosine: rows", run.steps(through: observer.lastLayer), "layers")
+        try run.run(through: observer.lastLayer, observers: [observer], progress: step)
+        progress.end()
+        return try spans.indices.map { j in
+            let rows = observer.rows[j]
+            let start = settings.start == .identity ? LinearTransform.identity(width: d) : fits[j].transform.matrix
+            let steps = settings.epochs * ((rows.count + settings.batchRows - 1) / settings.batchRows)
+            let bar = progress.begin("cosine: fit \(spans[j])", steps, "steps")
+            defer { progress.end() }
+            var (matrix, report) = CosineTransformFitter.fit(rows, start: start, settings: settings, progress: bar)
+            if settings.rescales { (matrix, report.rescale) = CosineTransformFitter.rescaled(matrix, stats: stats[j]) }
+            guard matrix.allSatisfy(\.isFinite) else {
+                throw PruningError.nonFinite(statistic: "cosine transform T", layer: spans[j].keptLayer)
+            }
+            var t = TransformSolver.judged(fits[j].transform, matrix: matrix, stats: stats[j])
+            t.cosine = report
+            return (t, fits[j].rows)
+        }
     }
 
     /// The magnitudes of every block through `last` (drop with compensation when pass 1 did not run).

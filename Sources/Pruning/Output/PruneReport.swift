@@ -24,6 +24,11 @@ public struct PruneReport: Codable, Sendable {
         public var seqLen: Int
         /// How the span was chosen: `distance`, `perplexity` or `kl`.
         public var selection: String = "distance"
+        /// The estimator in force: `ls`, `identity` (drop) or `cosine`.
+        public var estimator: String = "ls"
+        /// `--iterative STEP` and `--targets` (nil when all blocks were removed at once).
+        public var iterative: Int?
+        public var targets: String?
     }
 
     public struct Fit: Codable, Sendable {
@@ -63,6 +68,12 @@ public struct PruneReport: Codable, Sendable {
         /// Mean angular distance of the window(s) (nil when the start was forced without pass 1).
         public var distance: Double?
         public var fit: Fit?
+        /// The cosine estimator's fit (nil for least squares).
+        public var cosine: CosineTransformFitter.Report?
+        /// With `--iterative`: the original layers this round removed (consecutive in the model it ran on, not
+        /// always in the original) and the round's number from 1; nil otherwise.
+        public var layers: [Int]?
+        public var round: Int?
     }
 
     /// How the fused single pass went: candidates fitted in each batch (`CandidateScreen` drops the ones that can
