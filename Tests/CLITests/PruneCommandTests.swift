@@ -136,14 +136,22 @@ final class PruneCommandTests: XCTestCase {
     func testCosineAndIterativeOptions() throws {
         let small = ["--calibration", Self.fixtures.appendingPathComponent("calibration.jsonl").path, "--samples", "2", "--seq-len", "16"]
         let r = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2", "--estimator", "cosine",
-                                   "--cosine-objective", "accurate", "--cosine-epochs", "2", "--iterative", "1", "--no-hash"] + small)
+                                   "--cosine-epochs", "2", "--iterative", "1", "--no-hash"] + small)
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("estimator cosine, iterative 1 at a time (targets edited)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("round 2: removed layer"), r.stdout)
         XCTAssertTrue(r.stdout.contains("cosine estimator (accurate, from least squares): mean cosine distance"), r.stdout)
         XCTAssertTrue(r.stderr.contains("cosine estimator: holding 32 of 32 calibration rows per span (all)"), r.stderr)
         XCTAssertTrue(r.stderr.contains("iterative round 2: 1 of 7 layers (1 removed so far)"), r.stderr)
+        let s = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2", "--estimator", "cosine", "--cosine-objective",
+                                   "surrogate", "--cosine-start", "identity", "--cosine-epochs", "2", "--no-hash"] + small)
+        XCTAssertEqual(s.code, 0, s.stderr)
+        XCTAssertTrue(s.stdout.contains("cosine estimator (surrogate, from T = I)"), s.stdout)
+        XCTAssertTrue(s.stdout.contains("rescaled by α = "), s.stdout)
         for (args, message) in [
+            (["--cosine-rescale", "off"], "'--cosine-rescale' goes with '--estimator cosine'"),
+            (["--estimator", "cosine", "--cosine-rescale", "maybe"], "must be one of on, off"),
+            (["--estimator", "cosine", "--cosine-parity", "--cosine-start", "ls"], "drop '--cosine-start'"),
             (["--cosine-lr", "1e-3"], "'--cosine-lr' goes with '--estimator cosine'"),
             (["--cosine-parity"], "'--cosine-parity' goes with '--estimator cosine'"),
             (["--estimator", "cosine", "--method", "drop"], "'--method drop' fits no transform"),

@@ -60,8 +60,8 @@ enum PruneCommand {
             .value("estimator", "E", "'ls' (least squares, the default of replaceme methods) or 'cosine': T minimising "
                    + "ReplaceMe's mean cosine distance by Adam over the span's stored rows, from the least-squares T; one "
                    + "more pass and the rows in memory (--cosine-memory)."),
-            .value("cosine-objective", "O", "With --estimator cosine: 'surrogate' (cos(X·T, L_end − Y)) or 'accurate' "
-                   + "(cos(X·T + Y, L_end)).", default: "surrogate"),
+            .value("cosine-objective", "O", "With --estimator cosine: 'accurate' (cos(X·T + Y, L_end): the measured better "
+                   + "on SmolLM2) or 'surrogate' (cos(X·T, L_end − Y), the paper's cheap form).", default: "accurate"),
             .flag("cosine-parity", "With --estimator cosine: the published procedure exactly (T₀ = I, Adam lr 1e-4, "
                   + "1024-row batches, 10 epochs, no rescale)."),
             .value("cosine-start", "S", "With --estimator cosine: T₀, 'ls' (the least-squares T) or 'identity' (the paper's).",
@@ -232,7 +232,7 @@ enum PruneCommand {
             settings = .parity
         } else {
             settings.objective = CosineTransformFitter.Objective(
-                rawValue: try args.choice("cosine-objective", CosineTransformFitter.Objective.allCases.map(\.rawValue)) ?? "surrogate")!
+                rawValue: try args.choice("cosine-objective", CosineTransformFitter.Objective.allCases.map(\.rawValue)) ?? "accurate")!
             settings.epochs = try args.int("cosine-epochs", in: 1...10_000) ?? settings.epochs
             settings.learningRate = try args.double("cosine-lr", in: Double.leastNonzeroMagnitude...1) ?? settings.learningRate
             settings.start = CosineTransformFitter.Start(

@@ -39,7 +39,7 @@ public enum CosineTransformFitter {
         /// published procedure (off in `parity`), and not applied to the accurate objective, which sets its own scale.
         public var rescale: Bool
 
-        public init(objective: Objective = .surrogate, start: Start = .leastSquares, learningRate: Double = 1e-4,
+        public init(objective: Objective = .accurate, start: Start = .leastSquares, learningRate: Double = 1e-4,
                     epochs: Int = 10, batchRows: Int = 1024, seed: UInt64 = 0, rescale: Bool = true) {
             self.objective = objective; self.start = start; self.learningRate = learningRate
             self.epochs = epochs; self.batchRows = batchRows; self.seed = seed; self.rescale = rescale
