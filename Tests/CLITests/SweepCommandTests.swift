@@ -124,6 +124,45 @@ final class SweepCommandTests: XCTestCase {
         }
     }
 
+    /// A method with passes of its own (iterative removal, the cosine estimator) joins the sweep: its rows say so,
+    /// and each equals `prune --method M` then `perplexity` on the written checkpoint.
+    func testMethodsWithOwnPassesEqualPrune() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let small = ["--calibration", PruneCommandTests.fixtures.appendingPathComponent("calibration.jsonl").path,
+                     "--samples", "4", "--seq-len", "16"]
+        let r = OutputCapture.run(["sweep", model, "--layers", "2", "--methods", "replaceme,replaceme-iterative,replaceme-cosine",
+                                   "--eval", eval, "--eval-seq-len", "16", "--format", "json"] + small)
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("sweep: replaceme-iterative n = 2 runs its own calibration passes"), r.stderr)
+        let rows = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.count, 3)
+        XCTAssertNil(rows[0]["ownPasses"], "replaceme shares the sweep's passes")
+        for row in rows.dropFirst() {
+            let method = try XCTUnwrap(row["method"] as? String)
+            XCTAssertEqual(row["ownPasses"] as? Bool, true, method)
+            let out = dir.appendingPathComponent(method)
+            let p = OutputCapture.run(["prune", model, "--layers", "2", "--method", method, "--output", out.path, "--json"]
+                                      + small)
+            XCTAssertEqual(p.code, 0, p.stderr)
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            let removed = try XCTUnwrap(report["spans"] as? [[String: Any]]).flatMap { span -> [Int] in
+                (span["layers"] as? [Int]) ?? Array((span["start"] as! Int)...(span["end"] as! Int))
+            }.sorted()
+            XCTAssertEqual(removed.first, row["spanStart"] as? Int, method)
+            XCTAssertEqual(removed.last, row["spanEnd"] as? Int, method)
+            XCTAssertEqual(removed, (row["layers"] as? [Int]) ?? Array((row["spanStart"] as! Int)...(row["spanEnd"] as! Int)), method)
+            let q = OutputCapture.run(["perplexity", out.path, "--text", eval, "--seq-len", "16", "--json"])
+            let ppl = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [String: Any])?["perplexity"] as? Double)
+            let sweepPPL = try XCTUnwrap((row["perplexity"] as? [Double])?.first)
+            XCTAssertEqual(sweepPPL, ppl, accuracy: 1e-5 * ppl, method)
+        }
+        let text = OutputCapture.run(["sweep", model, "--layers", "2", "--methods", "replaceme-iterative", "--eval", eval,
+                                      "--eval-seq-len", "16"] + small)
+        XCTAssertTrue(text.stdout.contains("replaceme-iterative *"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("* ran its own calibration passes"), text.stdout)
+    }
+
     func testGateExitsThreeAfterPrinting() throws {
         let dir = try scratch()
         let (model, eval) = try setUpModel(dir)

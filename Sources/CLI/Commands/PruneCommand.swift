@@ -41,7 +41,8 @@ enum PruneCommand {
             .value("ratio", "R", "Fraction of the layers to remove (rounded to the nearest count), instead of --layers."),
             .value("method", "M", "replaceme (fold the transform), drop (remove only), replaceme-select (replaceme "
                    + "with --select perplexity, about 2.3x the time); drop-scale, replaceme-scale and replaceme-scale-select "
-                   + "add --compensate scale to them (replaceme-scale-select measured best on SmolLM2, see README). "
+                   + "add --compensate scale to them (replaceme-scale-select measured best on SmolLM2, see README); "
+                   + "replaceme-iterative is replaceme with --iterative 1, replaceme-cosine with --estimator cosine. "
                    + "multipruner: attention/MLP sub-blocks, then MLP channel groups, then KV groups, greedy by calibration "
                    + "perplexity, to --ratio of the parameters (default calibration 8 × 512); blockpruner: sub-blocks only.",
                    default: "replaceme"),
@@ -146,13 +147,13 @@ enum PruneCommand {
                 throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity' or '--select kl'")
             }
             let estimator = try args.choice("estimator", ["ls", "cosine"]).map { SpanEstimator(rawValue: $0)! }
-            let iterative = try args.int("iterative", in: 1...100_000)
+            let iterative = try args.int("iterative", in: 1...100_000) ?? method.iterativeStep
             let targets = PruneOptions.Targets(rawValue: try args.choice("targets", PruneOptions.Targets.allCases.map(\.rawValue)) ?? "edited")!
             if iterative == nil && args.string("targets") != nil { throw args.usageError("'--targets' goes with '--iterative STEP'") }
             if iterative != nil && (spans != 1 || start != nil) {
                 throw args.usageError("'--iterative' chooses one span per round: it cannot be combined with '--spans' or '--start'")
             }
-            if targets == .dense && estimator == .cosine {
+            if targets == .dense && (estimator ?? method.estimator) == .cosine {
                 throw args.usageError("'--targets dense' goes with the least-squares estimator; the cosine estimator fits the model's own rows")
             }
             let cosine = try cosineSettings(args, estimator: estimator, method: method, compensate: compensate)
@@ -170,8 +171,7 @@ enum PruneCommand {
             if count % spans != 0 {
                 throw args.usageError("--layers \(count) is not a multiple of --spans \(spans)")
             }
-            var options = PruneOptions(layersToRemove: count)
-            options.method = method
+            var options = PruneOptions(layersToRemove: count, method: method)
             options.spans = spans
             options.forcedStart = start
             options.ridge = ridge
@@ -214,7 +214,7 @@ enum PruneCommand {
         if estimator != nil && method.estimator == .identity {
             throw args.usageError("'--method \(method.rawValue)' fits no transform; '--estimator' goes with the replaceme methods")
         }
-        guard estimator == .cosine else {
+        guard (estimator ?? method.estimator) == .cosine else {
             for name in names where args.string(name) != nil {
                 throw args.usageError("'--\(name)' goes with '--estimator cosine'")
             }

@@ -19,9 +19,24 @@ public struct PruneOptions: Sendable {
         /// `replaceme-scale` with the span chosen by calibration perplexity (`--select perplexity`): the combination
         /// that measures best on SmolLM2 (README), by a little over `replaceme-select`.
         case replacemeScaleSelect = "replaceme-scale-select"
+        /// ReplaceMe one block at a time (`--iterative 1`): each round re-scores and re-fits on the model pruned so far.
+        case replacemeIterative = "replaceme-iterative"
+        /// ReplaceMe with the cosine estimator (`--estimator cosine`, its default settings).
+        case replacemeCosine = "replaceme-cosine"
 
         /// This method's estimator.
-        public var estimator: SpanEstimator { self == .drop || self == .dropScale ? .identity : .leastSquares }
+        public var estimator: SpanEstimator {
+            switch self {
+            case .drop, .dropScale: return .identity
+            case .replacemeCosine: return .cosine
+            default: return .leastSquares
+            }
+        }
+        /// The iteration the method implies (nil: all blocks at once, unless `--iterative`).
+        public var iterativeStep: Int? { self == .replacemeIterative ? 1 : nil }
+        /// Whether the method needs calibration passes of its own, which `sweep` cannot share between
+        /// configurations (rounds on an edited model, or the cosine estimator's stored rows).
+        public var needsOwnPasses: Bool { iterativeStep != nil || estimator == .cosine }
         /// This method's compensation stage.
         public var compensation: Compensation { [.dropScale, .replacemeScale, .replacemeScaleSelect].contains(self) ? .scale : .none }
         /// The selection the method implies (nil: the one the options give).
@@ -100,6 +115,13 @@ public struct PruneOptions: Sendable {
     public var maxMemory: Int?
 
     public init(layersToRemove: Int) { self.layersToRemove = layersToRemove }
+
+    /// Options for `method`, with what the method implies that is an option of its own (its iteration).
+    public init(layersToRemove: Int, method: Method) {
+        self.layersToRemove = layersToRemove
+        self.method = method
+        iterative = method.iterativeStep
+    }
 
     /// Length of each window (n).
     public var windowLength: Int { layersToRemove / max(spans, 1) }

@@ -154,6 +154,18 @@ public final class Pruner {
     /// with no output, a dry run: the plan is chosen, and saved when `savePlan` is set, but nothing else written).
     public func prune(calibration: CalibrationSet, options: PruneOptions, output: URL?, toolVersion: String,
                       progress: Progress = .silent) throws -> PruneReport {
+        try run(calibration: calibration, options: options, output: output, toolVersion: toolVersion, progress: progress).report
+    }
+
+    /// A dry run that also returns the edit it chose (what `--save-plan` would save), for callers that evaluate it
+    /// in memory (`Sweep`).
+    public func plan(calibration: CalibrationSet, options: PruneOptions, toolVersion: String,
+                     progress: Progress = .silent) throws -> (report: PruneReport, edit: ModelEdit) {
+        try run(calibration: calibration, options: options, output: nil, toolVersion: toolVersion, progress: progress)
+    }
+
+    private func run(calibration: CalibrationSet, options: PruneOptions, output: URL?, toolVersion: String,
+                     progress: Progress) throws -> (report: PruneReport, edit: ModelEdit) {
         try validate(options, output: output)
         let start = Date()
         var timings = calibrationSeconds.map { ["calibration": $0] } ?? [:]
@@ -220,7 +232,7 @@ public final class Pruner {
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) }, timings: timings,
                 peakMemoryBytes: memory.measuredPeak!, memory: memory)
         }
-        guard let output else { return report(outputs: []) }
+        guard let output else { return (report(outputs: []), edit) }
 
         // Write: the checkpoint, then the report inside it, in one atomic install.
         let step = progress.begin("write", checkpoint.weights.tensorNames.count, "tensors")
@@ -234,7 +246,7 @@ public final class Pruner {
                                              written = r
                                              return [(Self.reportFileName, Array(try r.jsonData()))]
                                          }, progress: step)
-        return written!
+        return (written!, edit)
     }
 
     /// What one round of choosing and fitting gives, in the numbering of the model it ran on.

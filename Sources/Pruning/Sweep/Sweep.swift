@@ -16,6 +16,10 @@ import SafeTensors
 ///    layer (`PerplexityEvaluator.evaluate(edits:)`), so the shared dense prefix is computed once.
 /// Every configuration's plan equals what `prune --start` with the same span would write, so its perplexity is
 /// that of the written checkpoint (`--write` writes them).
+///
+/// A method that needs calibration passes of its own (`Method.needsOwnPasses`: `replaceme-iterative`,
+/// `replaceme-cosine`) shares none of this: each of its configurations is a dry-run `Pruner.plan` (its own passes),
+/// whose edit joins the evaluation with the others; its row says so (`ownPasses`).
 public final class Sweep {
     public struct Configuration: Sendable {
         public var method: PruneOptions.Method
@@ -50,13 +54,15 @@ public final class Sweep {
         let model = pruner.model, g = model.geometry, L = g.layerCount
         try Self.validate(layerCounts: layerCounts, numLayers: L)
         var timings: [String: Double] = [:]
+        // The methods that share pass 1 and pass 2; the others run their own passes per configuration.
+        let shared = methods.filter { !$0.needsOwnPasses }
 
         // Pass 1: the distances of every span length up to the largest.
         let maxN = layerCounts.max()!
         let scorer = try DistanceScorer(model: model, maxN: maxN,
                                         modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)])
         // Drop with compensation needs every block's magnitudes (`MagnitudeObserver`).
-        let magnitudes = methods.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
+        let magnitudes = shared.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
             ? MagnitudeObserver(numLayers: L, width: g.hiddenSize) : nil
         let run = CalibrationRun(model: model, calibration: calibration)
         var t = Date()
@@ -70,14 +76,14 @@ public final class Sweep {
         })
         // Shortlists of the methods that select by perplexity (one selector for all of them).
         var selector: PerplexitySelector?
-        for m in methods { if case .perplexity(let k, let w)? = m.selection { selector = PerplexitySelector(candidates: k, windows: w) } }
+        for m in shared { if case .perplexity(let k, let w)? = m.selection { selector = PerplexitySelector(candidates: k, windows: w) } }
         let shortlists = selector.map { s in Dictionary(uniqueKeysWithValues: layerCounts.map { ($0, s.shortlist(table, n: $0)) }) } ?? [:]
 
         // Pass 2: the statistics of every chosen span, when an estimator needs them; each span solved with and
         // without compensation as the methods ask.
         var transforms: [Compensation: [Span: LinearTransform]] = [:]
         var rows: [Span: Int] = [:]
-        let compensations = Set(methods.filter { $0.estimator.needsStatistics }.map(\.compensation))
+        let compensations = Set(shared.filter { $0.estimator.needsStatistics }.map(\.compensation))
         if !compensations.isEmpty {
             t = Date()
             let distinct = Array(Set(spans.values).union(shortlists.values.flatMap { $0 }))
@@ -113,7 +119,7 @@ public final class Sweep {
         var selected: [String: Span] = [:]
         if let selector {
             t = Date()
-            for method in methods where method.selection != nil {
+            for method in shared where method.selection != nil {
                 for n in layerCounts {
                     let list = shortlists[n]!
                     let windows = min(selector.windows, calibration.samples)
@@ -135,8 +141,25 @@ public final class Sweep {
         // The configurations as edits.
         var configs: [Configuration] = []
         var edits: [ModelEdit] = []
+        var ownPlans: [Int: PruneReport] = [:]   // configuration index → its own dry run
         for method in methods {
             for n in layerCounts {
+                if method.needsOwnPasses {
+                    var options = PruneOptions(layersToRemove: n, method: method)
+                    options.ridge = ridge
+                    options.distanceTokens = distanceTokens
+                    options.finalNormQuirk = finalNormQuirk
+                    options.hashFiles = false
+                    t = Date()
+                    progress.note("sweep: \(method.rawValue) n = \(n) runs its own calibration passes")
+                    let (report, edit) = try pruner.plan(calibration: calibration, options: options, toolVersion: "sweep",
+                                                         progress: progress)
+                    timings["own passes", default: 0] += Date().timeIntervalSince(t)
+                    ownPlans[configs.count] = report
+                    configs.append(Configuration(method: method, layersRemoved: n))
+                    edits.append(edit)
+                    continue
+                }
                 let span = span(method, n)
                 configs.append(Configuration(method: method, layersRemoved: n))
                 edits.append(try ModelEdit.removing(spans: [span], numLayers: L,
@@ -165,6 +188,12 @@ public final class Sweep {
                              densePerplexity: perTextResults[i][0].perplexity)
         }
         let rowsOut = try configs.enumerated().map { j, c -> SweepReport.Row in
+            if let own = ownPlans[j] {
+                return Self.row(own, edit: edits[j], table: table, layerParameters: layerParameters, totalParameters: totalParameters,
+                                perplexity: perTextResults.map { $0[j + 1].perplexity },
+                                ratioToDense: perTextResults.map { $0[j + 1].perplexity / $0[0].perplexity },
+                                evalSeconds: perTextResults.reduce(0) { $0 + $1[j + 1].seconds })
+            }
             let span = span(c.method, c.layersRemoved)
             let fit = fit(c.method, span)
             return SweepReport.Row(
@@ -183,5 +212,25 @@ public final class Sweep {
                                  seqLen: seqLen, texts: texts, rows: rowsOut, distances: table, timings: timings,
                                  peakMemoryBytes: PruneReport.peakMemoryBytes())
         return (report, edits)
+    }
+
+    /// The row of a configuration that ran its own passes, from its dry run's report: the removed layers (and
+    /// `layers` when they are not one span), the distance in the dense table when they are one span (else the
+    /// mean of the rounds' own distances), the fit's residual and the product of the scales when there is one round.
+    static func row(_ r: PruneReport, edit: ModelEdit, table: DistanceTable, layerParameters: Int, totalParameters: Int,
+                    perplexity: [Double], ratioToDense: [Double], evalSeconds: Double) -> SweepReport.Row {
+        let removed = edit.droppedLayers, n = removed.count
+        let contiguous = removed.last! - removed.first! + 1 == n
+        let roundDistances = r.spans.compactMap(\.distance)
+        let scales = r.spans.compactMap(\.scale)
+        return SweepReport.Row(
+            method: r.options.method, layersRemoved: n, parametersRemoved: n * layerParameters,
+            fractionOfParameters: Double(n * layerParameters) / Double(totalParameters),
+            spanStart: removed.first!, spanEnd: removed.last!,
+            distance: contiguous ? table.distance(start: removed.first!, n: n) : roundDistances.reduce(0, +) / Double(max(roundDistances.count, 1)),
+            relativeResidual: r.spans.count == 1 ? r.spans[0].fit?.relativeResidual : nil,
+            scale: scales.isEmpty ? nil : scales.reduce(1, *), rejectedScale: r.spans.count == 1 ? r.spans[0].rejectedScale : nil,
+            perplexity: perplexity, ratioToDense: ratioToDense, evalSeconds: evalSeconds,
+            layers: contiguous ? nil : removed, ownPasses: true)
     }
 }

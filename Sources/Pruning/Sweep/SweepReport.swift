@@ -31,6 +31,22 @@ public struct SweepReport: Codable, Sendable {
         public var ratioToDense: [Double]
         /// Seconds spent evaluating this configuration (all texts).
         public var evalSeconds: Double
+        /// Every removed layer, when they are not the one span `spanStart...spanEnd` (iterative removal).
+        public var layers: [Int]? = nil
+        /// True when the configuration ran calibration passes of its own (`Method.needsOwnPasses`).
+        public var ownPasses: Bool? = nil
+
+        /// "12-19", or "13-18,25-26" when the removed layers are not one span.
+        public var spanText: String {
+            guard let layers else { return "\(spanStart)-\(spanEnd)" }
+            var runs: [String] = [], first = layers[0], last = layers[0]
+            for l in layers.dropFirst() + [Int.min] {
+                if l == last + 1 { last = l; continue }
+                runs.append(first == last ? "\(first)" : "\(first)-\(last)")
+                first = l; last = l
+            }
+            return runs.joined(separator: ",")
+        }
     }
 
     public var input: String
@@ -63,13 +79,13 @@ public struct SweepReport: Codable, Sendable {
 
     /// An aligned text table: one line per configuration, perplexity and ratio per text.
     public func textTable() -> String {
-        var header = ["method", "n", "params", "span"]
+        var header = ["method", "n", "params", "layers removed"]
         for t in texts { header += ["\(t.name) ppl", "×dense"] }
         var lines = [header]
         lines.append(["dense", "0", "0%", "-"] + texts.flatMap { [String(format: "%.2f", $0.densePerplexity), "1.00"] })
         for r in rows {
-            var cells = [r.method, "\(r.layersRemoved)", String(format: "%.1f%%", 100 * r.fractionOfParameters),
-                         "\(r.spanStart)-\(r.spanEnd)"]
+            var cells = [r.method + (r.ownPasses == true ? " *" : ""), "\(r.layersRemoved)",
+                         String(format: "%.1f%%", 100 * r.fractionOfParameters), r.spanText]
             for i in texts.indices { cells += [String(format: "%.2f", r.perplexity[i]), String(format: "%.2f", r.ratioToDense[i])] }
             lines.append(cells)
         }
@@ -79,20 +95,22 @@ public struct SweepReport: Codable, Sendable {
                                                : String(repeating: " ", count: widths[c] - cell.count) + cell }
                 .joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
+            + (rows.contains { $0.ownPasses == true } ? "* ran its own calibration passes (not shared with the other configurations)\n" : "")
     }
 
     /// CSV with a header: method, layers removed, parameters removed, fraction, span, then perplexity and ratio
-    /// per text; the dense model is the row with method "dense".
+    /// per text, then the removed layers as text ("13-18,25-26", quoted) and whether the configuration ran its own
+    /// passes; the dense model is the row with method "dense".
     public func csv() -> String {
         var out = "method,layers_removed,parameters_removed,fraction_of_parameters,span_start,span_end"
         for t in texts { out += ",perplexity_\(Self.csvName(t.name)),ratio_\(Self.csvName(t.name))" }
-        out += "\n" + "dense,0,0,0,,"
+        out += ",layers_removed_list,own_passes\n" + "dense,0,0,0,,"
         for t in texts { out += ",\(t.densePerplexity),1" }
-        out += "\n"
+        out += ",,\n"
         for r in rows {
             out += "\(r.method),\(r.layersRemoved),\(r.parametersRemoved),\(r.fractionOfParameters),\(r.spanStart),\(r.spanEnd)"
             for i in texts.indices { out += ",\(r.perplexity[i]),\(r.ratioToDense[i])" }
-            out += "\n"
+            out += ",\"\(r.spanText)\",\(r.ownPasses == true)\n"
         }
         return out
     }
