@@ -9,12 +9,25 @@ public struct CommandSpec: Sendable {
         public var help: String
         /// Shown as "(default: …)" in help; the command applies it itself.
         public var defaultDescription: String?
+        /// For an option whose value may be left out (`--iterative [STEP]`): the value it takes when given bare.
+        /// Bare means not followed by a number (`--iterative 2`, `--iterative=2` give one), so a positional that
+        /// follows is never taken for its value.
+        public var implicitValue: String? = nil
 
         public static func flag(_ name: String, _ help: String) -> Option {
             Option(name: name, valueName: nil, help: help, defaultDescription: nil)
         }
         public static func value(_ name: String, _ valueName: String, _ help: String, default def: String? = nil) -> Option {
             Option(name: name, valueName: valueName, help: help, defaultDescription: def)
+        }
+        /// A numeric option that may be given bare, meaning `implicit`.
+        public static func optionalValue(_ name: String, _ valueName: String, _ help: String, implicit: String) -> Option {
+            Option(name: name, valueName: valueName, help: help, defaultDescription: nil, implicitValue: implicit)
+        }
+        /// `--name V`, or `--name [V]` when the value may be left out.
+        var spelled: String {
+            guard let v = valueName else { return "--\(name)" }
+            return implicitValue == nil ? "--\(name) \(v)" : "--\(name) [\(v)]"
         }
     }
 
@@ -50,7 +63,7 @@ public struct CommandSpec: Sendable {
     public var usageLine: String {
         var parts = ["replaceme", name]
         for p in positionals { parts.append(p.optional ? "[<\(p.name)>]" : "<\(p.name)>") }
-        func spelled(_ o: Option) -> String { o.valueName.map { "--\(o.name) \($0)" } ?? "--\(o.name)" }
+        func spelled(_ o: Option) -> String { o.spelled }
         let byName = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for group in required {
             let names = group.compactMap { byName[$0] }.map(spelled)
@@ -69,8 +82,9 @@ public struct CommandSpec: Sendable {
         }
         s += "\nOPTIONS:\n"
         for o in options {
-            let left = o.valueName.map { "--\(o.name) <\($0)>" } ?? "--\(o.name)"
-            s += Self.row(left, o.help + (o.defaultDescription.map { " (default: \($0))" } ?? ""))
+            let left = o.valueName.map { o.implicitValue == nil ? "--\(o.name) <\($0)>" : "--\(o.name) [<\($0)>]" } ?? "--\(o.name)"
+            s += Self.row(left, o.help + (o.defaultDescription.map { " (default: \($0))" } ?? "")
+                          + (o.implicitValue.map { " (given bare: \($0))" } ?? ""))
         }
         s += Self.row("-h, --help", "Show help information.")
         if !discussion.isEmpty { s += "\n" + discussion + (discussion.hasSuffix("\n") ? "" : "\n") }

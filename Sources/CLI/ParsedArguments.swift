@@ -7,7 +7,8 @@ public struct ParsedArguments: Sendable {
     public let spec: CommandSpec
 
     /// Parses `args` (the words after the subcommand name) against `spec`.
-    /// Accepts `--name value`, `--name=value`, flags `--name`; `--` ends options.
+    /// Accepts `--name value`, `--name=value`, flags `--name`, and `--name` alone for an option with an implicit
+    /// value (`Option.implicitValue`); `--` ends options.
     static func parse(_ args: [String], spec: CommandSpec) throws -> ParsedArguments {
         var result = ParsedArguments(positionals: [], values: [:], flags: [], spec: spec)
         var i = 0
@@ -29,6 +30,8 @@ public struct ParsedArguments: Sendable {
                 if option.valueName != nil {
                     if let v = inlineValue {
                         result.values[name] = v
+                    } else if let implicit = option.implicitValue, i >= args.count || Double(args[i]) == nil {
+                        result.values[name] = implicit
                     } else {
                         guard i < args.count else { throw UsageError("option '--\(name)' needs a value", spec: spec) }
                         result.values[name] = args[i]

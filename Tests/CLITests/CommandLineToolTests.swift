@@ -56,6 +56,27 @@ final class CommandLineToolTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("Usage: replaceme inspect"), r.stderr)
     }
 
+    /// An option with an implicit value (`--iterative [STEP]`) takes a following number, and is bare otherwise,
+    /// never swallowing a positional; usage and help show the value as optional.
+    func testOptionalValueTakesANumberOrStandsBare() throws {
+        let spec = CommandSpec(name: "t", summary: "", positionals: [.init("x", "", optional: true)],
+                               options: [.optionalValue("iterative", "STEP", "", implicit: "1"), .flag("json", "")]) { _, _ in 0 }
+        func parse(_ a: [String]) throws -> ParsedArguments { try ParsedArguments.parse(a, spec: spec) }
+        XCTAssertEqual(try parse(["--iterative", "3"]).string("iterative"), "3")
+        XCTAssertEqual(try parse(["--iterative=2"]).string("iterative"), "2")
+        XCTAssertEqual(try parse(["--iterative"]).string("iterative"), "1")
+        let before = try parse(["--iterative", "model-dir"])
+        XCTAssertEqual(before.string("iterative"), "1")
+        XCTAssertEqual(before.positionals, ["model-dir"])
+        let flag = try parse(["--iterative", "--json"])
+        XCTAssertEqual(flag.string("iterative"), "1")
+        XCTAssertTrue(flag.flag("json"))
+        XCTAssertNil(try parse([]).string("iterative"))
+        XCTAssertTrue(spec.usageLine.contains("[--iterative [STEP]]"), spec.usageLine)
+        XCTAssertTrue(spec.helpText.contains("--iterative [<STEP>]"), spec.helpText)
+        XCTAssertTrue(spec.helpText.contains("(given bare: 1)"), spec.helpText)
+    }
+
     func testMissingPositionalIsUsageError() {
         let r = OutputCapture.run(["inspect"])
         XCTAssertEqual(r.code, 64)

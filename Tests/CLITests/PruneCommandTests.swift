@@ -136,7 +136,7 @@ final class PruneCommandTests: XCTestCase {
     func testCosineAndIterativeOptions() throws {
         let small = ["--calibration", Self.fixtures.appendingPathComponent("calibration.jsonl").path, "--samples", "2", "--seq-len", "16"]
         let r = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2", "--estimator", "cosine",
-                                   "--cosine-epochs", "2", "--iterative", "1", "--no-hash"] + small)
+                                   "--cosine-epochs", "2", "--iterative", "--no-hash"] + small)
         XCTAssertEqual(r.code, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("estimator cosine, iterative 1 at a time (targets edited)"), r.stdout)
         XCTAssertTrue(r.stdout.contains("round 2: removed layer"), r.stdout)
@@ -159,7 +159,7 @@ final class PruneCommandTests: XCTestCase {
             (["--estimator", "cosine", "--method", "replaceme-scale"], "'--estimator cosine' has no joint scale"),
             (["--estimator", "cosine", "--cosine-parity", "--cosine-epochs", "3"], "'--cosine-parity' fixes the published settings; drop '--cosine-epochs'"),
             (["--estimator", "cosine", "--cosine-objective", "mse"], "must be one of surrogate, accurate"),
-            (["--targets", "dense"], "'--targets' goes with '--iterative STEP'"),
+            (["--targets", "dense"], "'--targets' goes with '--iterative [STEP]'"),
             (["--iterative", "1", "--spans", "2"], "'--iterative' chooses one span per round"),
             (["--iterative", "0"], "'--iterative'"),
             (["--iterative", "1", "--targets", "dense", "--estimator", "cosine"], "'--targets dense' goes with the least-squares estimator"),

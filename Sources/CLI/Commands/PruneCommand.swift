@@ -73,8 +73,9 @@ enum PruneCommand {
             .value("cosine-lr", "LR", "With --estimator cosine: Adam's learning rate.", default: "1e-4"),
             .value("cosine-memory", "SIZE", "With --estimator cosine: bytes the stored rows may take; beyond it an even "
                    + "subsample of rows (said on stderr and in the report).", default: "1GiB"),
-            .value("iterative", "STEP", "Remove STEP blocks at a time (e.g. 1), re-scoring and re-fitting on the model "
-                   + "pruned so far, until --layers are gone; with --select perplexity and STEP 1, SLEB's greedy removal."),
+            .optionalValue("iterative", "STEP", "Remove STEP blocks at a time, re-scoring and re-fitting on the model "
+                   + "pruned so far, until --layers are gone; with --select perplexity and STEP 1, SLEB's greedy removal.",
+                           implicit: "1"),
             .value("targets", "T", "With --iterative: fit each round's T to the pruned-so-far model's own output ('edited') "
                    + "or to the dense model's at the same depth ('dense').", default: "edited"),
             .value("ridge", "ALPHA", "Ridge α added to the Gram matrix diagonal (0 = plain least squares; the solver "
@@ -149,7 +150,7 @@ enum PruneCommand {
             let estimator = try args.choice("estimator", ["ls", "cosine"]).map { SpanEstimator(rawValue: $0)! }
             let iterative = try args.int("iterative", in: 1...100_000) ?? method.iterativeStep
             let targets = PruneOptions.Targets(rawValue: try args.choice("targets", PruneOptions.Targets.allCases.map(\.rawValue)) ?? "edited")!
-            if iterative == nil && args.string("targets") != nil { throw args.usageError("'--targets' goes with '--iterative STEP'") }
+            if iterative == nil && args.string("targets") != nil { throw args.usageError("'--targets' goes with '--iterative [STEP]'") }
             if iterative != nil && (spans != 1 || start != nil) {
                 throw args.usageError("'--iterative' chooses one span per round: it cannot be combined with '--spans' or '--start'")
             }
