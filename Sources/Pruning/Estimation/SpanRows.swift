@@ -33,11 +33,6 @@ public final class SpanRows {
         return max(1, (total + fits - 1) / fits)
     }
 
-    /// Bytes the rows of `total` calibration rows take at `stride`.
-    public static func bytes(total: Int, width: Int, surrogate: Bool, stride: Int) -> Int {
-        ((total + stride - 1) / stride) * matrices(surrogate: surrogate) * width * MemoryLayout<Float>.size
-    }
-
     public init(total: Int, width: Int, stride: Int, surrogate: Bool) {
         precondition(total > 0 && stride >= 1, "SpanRows: no rows")
         self.total = total; self.width = width; self.stride = stride; self.surrogate = surrogate
