@@ -46,8 +46,8 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["TestSupport", "JSON", "Tokenization"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaTests", dependencies: ["TestSupport", "JSON", "Llama", "SafeTensors", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization"], exclude: ["Fixtures"]),
+        .testTarget(name: "PruningTests", dependencies: ["TestSupport", "Pruning", "Llama", "SafeTensors", "TensorCore", "Tokenization", "GGUF", "JSON"], exclude: ["Fixtures"]),
         .testTarget(name: "GGUFTests", dependencies: ["TestSupport", "GGUF", "JSON", "TensorCore", "Tokenization", "SafeTensors", "Llama"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["CLI", "Llama"]),
+        .testTarget(name: "CLITests", dependencies: ["CLI", "Llama", "Pruning"]),
     ]
 )

@@ -16,15 +16,7 @@ python="$("$root/scripts/python-env.sh" torch)"
 bin="$root/.build/release/replaceme"
 REPLACEME_BIN="$bin" "$root/scripts/fetch-smollm2.sh" >&2
 
-src="$cache/llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp"
-if [ ! -x "$src/build/bin/llama-perplexity" ]; then
-  mkdir -p "$cache/llamacpp"
-  [ -d "$src" ] || { python3 "$root/../shared/tools/fetch-sdist.py" llama-cpp-python "$cache/llamacpp" >&2 \
-                     && tar xzf "$cache/llamacpp/llama_cpp_python-0.3.36.tar.gz" -C "$cache/llamacpp"; }
-  cmake -S "$src" -B "$src/build" -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF -DLLAMA_BUILD_SERVER=OFF \
-        -DCMAKE_BUILD_TYPE=Release >&2
-  cmake --build "$src/build" --target llama-perplexity llama-quantize -j2 >&2
-fi
+src="$("$root/scripts/build-llamacpp.sh")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 reference() {  # reference CKPT TYPE OUT: llama.cpp's converter

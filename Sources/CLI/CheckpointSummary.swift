@@ -32,12 +32,14 @@ struct CheckpointSummary {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
-    /// `per_layer_config` in one line: how many layers differ and how (read back widened with zeros).
+    /// `per_layer_config` (or DeciLM's `block_configs`) in one line: how many layers differ and how (read back
+    /// widened with zeros).
     var perLayerDescription: String {
         let o = config.perLayer
         let attention = o.values.filter(\.skipAttention).count, mlp = o.values.filter(\.skipMLP).count
         let widths = o.values.compactMap(\.intermediateSize).count, heads = o.values.compactMap(\.kvHeads).count
-        return "per_layer_config on \(o.count) layers: \(attention) without attention, \(mlp) without MLP, "
+        let key = config.modelType == DeciLM.modelType ? "block_configs" : "per_layer_config"
+        return "\(key) on \(o.count) layers: \(attention) without attention, \(mlp) without MLP, "
             + "\(widths) with fewer MLP channels, \(heads) with fewer KV groups (evaluated at the global widths, zero-padded)"
     }
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import CLI
+import Pruning
 
 /// `replaceme sweep` in-process on the tiny 8-layer fixture (with the Llama fixtures' byte-level tokenizer).
 final class SweepCommandTests: XCTestCase {
@@ -161,6 +162,51 @@ final class SweepCommandTests: XCTestCase {
                                       "--eval-seq-len", "16"] + small)
         XCTAssertTrue(text.stdout.contains("replaceme-iterative *"), text.stdout)
         XCTAssertTrue(text.stdout.contains("* ran its own calibration passes"), text.stdout)
+    }
+
+    /// MultiPruner and BlockPruner in the sweep: at the parameter share of n blocks (the replaceme row's), on the
+    /// search calibration; the multipruner row's perplexity equals prune --method multipruner --ratio r on the same
+    /// calibration, written per-layer, then perplexity; --write writes each row per-layer with the row's perplexity.
+    func testParameterRatioMethodsEqualPrune() throws {
+        let dir = try scratch()
+        let (model, eval) = try setUpModel(dir)
+        let calibration = PruneCommandTests.fixtures.appendingPathComponent("calibration.jsonl").path
+        let r = OutputCapture.run(["sweep", model, "--layers", "1", "--methods", "replaceme,blockpruner,multipruner",
+                                   "--eval", eval, "--eval-seq-len", "16", "--format", "json", "--calibration", calibration,
+                                   "--samples", "4", "--seq-len", "16", "--search-samples", "2", "--search-seq-len", "16",
+                                   "--write", dir.appendingPathComponent("written").path])
+        XCTAssertEqual(r.code, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("sweep: multipruner n = 1 searches to"), r.stderr)
+        let rows = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["method"] as? String }, ["replaceme", "blockpruner", "multipruner"])
+        let ratio = try XCTUnwrap(rows[0]["fractionOfParameters"] as? Double)
+        for row in rows.dropFirst() {
+            let method = try XCTUnwrap(row["method"] as? String)
+            XCTAssertEqual(row["ownPasses"] as? Bool, true, method)
+            XCTAssertNotNil(row["removed"] as? String, method)
+            XCTAssertNil(row["distance"], method)
+            XCTAssertGreaterThanOrEqual(try XCTUnwrap(row["fractionOfParameters"] as? Double), ratio, method)
+            var checkpoints = [dir.appendingPathComponent("written/\(method)-1")]
+            if method == "multipruner" {   // (blockpruner is its first stage: the same search, not run twice here)
+                let out = dir.appendingPathComponent(method)
+                let p = OutputCapture.run(["prune", model, "--method", method, "--ratio", "\(ratio)", "--calibration", calibration,
+                                           "--samples", "2", "--seq-len", "16", "--output", out.path, "--json"])
+                XCTAssertEqual(p.code, 0, p.stderr)
+                let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+                XCTAssertEqual(report["removedFraction"] as? Double, row["fractionOfParameters"] as? Double, method)
+                checkpoints.append(out)
+            }
+            for checkpoint in checkpoints {
+                let q = OutputCapture.run(["perplexity", checkpoint.path, "--text", eval, "--seq-len", "16", "--json"])
+                XCTAssertEqual(q.code, 0, q.stderr)
+                let ppl = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [String: Any])?["perplexity"] as? Double)
+                XCTAssertEqual(try XCTUnwrap((row["perplexity"] as? [Double])?.first), ppl, accuracy: 1e-5 * ppl, "\(method) \(checkpoint.path)")
+            }
+        }
+        let text = try JSONDecoder().decode(SweepReport.self, from: Data(r.stdout.utf8)).textTable()
+        XCTAssertTrue(text.contains("blockpruner *"), text)
+        XCTAssertTrue(text.contains(" attn") || text.contains(" mlp"), text)
+        XCTAssertTrue(text.contains("n is the parameter share of n whole blocks"), text)
     }
 
     func testGateExitsThreeAfterPrinting() throws {

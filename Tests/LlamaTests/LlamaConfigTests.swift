@@ -85,7 +85,7 @@ final class LlamaConfigTests: XCTestCase {
         o = base
         o["model_type"] = .string("gpt2")
         assertThrows(LlamaError.self, try LlamaConfig(object: o, source: "c.json")) {
-            if case .unsupportedModelType("c.json", "gpt2", ["llama", "mistral", "qwen2"]) = $0 { return true }; return false
+            if case .unsupportedModelType("c.json", "gpt2", ["llama", "mistral", "qwen2", "nemotron-nas"]) = $0 { return true }; return false
         }
         assertThrows(LlamaError.self, try LlamaConfig(jsonBytes: Array("{\"a\":".utf8), source: "c.json")) {
             if case .invalidConfigJSON = $0 { return true }; return false

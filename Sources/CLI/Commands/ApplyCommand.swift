@@ -15,8 +15,9 @@ enum ApplyCommand {
         Hugging Face checkpoint, so a plan that drops only a sub-block or keeps some channels or KV groups (one from
         --method multipruner or blockpruner) is refused; --format per-layer writes it with smaller tensors and
         per_layer_config, --format padded as the same function at the original widths (zeros where something was
-        removed; loads in stock transformers). The output, with replaceme-report.json inside, appears only when
-        complete.
+        removed; loads in stock transformers), --format decilm as the per-layer tensors with DeciLM's block_configs
+        (nemotron-nas; refused where DeciLM cannot express the plan: fewer query heads, MLP widths not multiples of
+        256, biases). The output, with replaceme-report.json inside, appears only when complete.
 
         EXAMPLE: replaceme prune models/smollm2-135m-bf16 --ratio 0.25 --dry-run --save-plan out/plan.json
                  replaceme apply models/smollm2-135m-bf16 --plan out/plan.json --output out/smollm2-pruned
@@ -25,7 +26,7 @@ enum ApplyCommand {
         options: [
             .value("plan", "PLAN.json", "The pruning plan to apply (required)."),
             .value("output", "DIR", "Where to write the checkpoint (required; must not exist or be empty, unless --force)."),
-            .value("format", "F", "uniform (a stock checkpoint), per-layer or padded (for plans with sub-block or "
+            .value("format", "F", "uniform (a stock checkpoint), per-layer, padded or decilm (for plans with sub-block or "
                    + "width edits).", default: "uniform"),
             .flag("force", "Replace a non-empty output directory."),
             .flag("json", "Print the report as JSON."),
@@ -36,7 +37,7 @@ enum ApplyCommand {
             guard let outputPath = args.string("output") else { throw args.usageError("missing option '--output DIR'") }
             final class Holder: @unchecked Sendable { var bar: ProgressBar? }
             let holder = Holder()   // the tensor count is known once the checkpoint is open
-            let layout = PrunedCheckpointWriter.Layout(rawValue: try args.choice("format", ["uniform", "per-layer", "padded"]) ?? "uniform")!
+            let layout = PrunedCheckpointWriter.Layout(rawValue: try args.choice("format", ["uniform", "per-layer", "padded", "decilm"]) ?? "uniform")!
             let report = try PlanApplier.apply(checkpointDirectory: try context.checkpointDirectory(args.positional(0)!),
                                                plan: URL(fileURLWithPath: planPath), output: URL(fileURLWithPath: outputPath),
                                                force: args.flag("force"), layout: layout, toolVersion: ToolVersion.current,

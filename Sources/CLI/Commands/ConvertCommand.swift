@@ -19,7 +19,11 @@ enum ConvertCommand {
         To a GGUF file (an output path ending in .gguf): the metadata llama.cpp's convert_hf_to_gguf.py writes
         (llama and qwen2; byte-level BPE vocabularies), q/k rows permuted as llama.cpp expects, norms and biases
         in F32 and matrices as --dtype (keep, float32, float16, bfloat16 or q8_0), for llama.cpp to load or to
-        quantize further with llama-quantize.
+        quantize further with llama-quantize. A heterogeneous checkpoint (per_layer_config, as prune --method
+        multipruner|blockpruner writes it, or DeciLM's block_configs) becomes llama.cpp's deci architecture:
+        per-layer head counts and MLP widths, each layer's tensors at its own size (a layer that keeps attention
+        but not its MLP carries a zero MLP of 32 channels, which llama.cpp's deci graph needs; layer 0 must keep
+        its attention).
         Rotary inv_freq buffers of old checkpoints are dropped (transformers recomputes them).
         The output appears only when complete (written to a hidden temporary sibling, then renamed).
         """,

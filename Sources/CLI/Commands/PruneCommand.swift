@@ -103,7 +103,8 @@ enum PruneCommand {
                    + "default intermediate_size / 8)."),
             .value("kv-groups", "N", "multipruner: KV groups (with their query heads) removed per step.", default: "1"),
             .value("format", "F", "multipruner/blockpruner output: per-layer (smaller tensors, per_layer_config in "
-                   + "config.json) or padded (original widths with zeros: loads in stock transformers).", default: "per-layer"),
+                   + "config.json), padded (original widths with zeros: loads in stock transformers) or decilm (DeciLM "
+                   + "block_configs; needs --distribution A:B:0 and --mlp-group a multiple of 256).", default: "per-layer"),
             .flag("dry-run", "Choose the plan but write no checkpoint (with --save-plan: the plan only)."),
             .flag("no-hash", "Do not record SHA-256 hashes of the input and output files in the report."),
             .flag("force", "Replace a non-empty output directory (and existing --save-transforms / --export-ids / "

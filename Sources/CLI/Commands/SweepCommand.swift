@@ -19,6 +19,10 @@ enum SweepCommand {
         once, and every configuration resumes from the residual stream entering its first edited layer, so the
         shared prefix is computed once. A configuration's perplexity equals that of the checkpoint prune writes
         for the same span (--write DIR writes them all, DIR/<method>-<n>).
+        Methods with calibration passes of their own (replaceme-iterative, replaceme-cosine) run them per
+        configuration; multipruner and blockpruner, which prune to a share of the parameters, search at the share
+        n whole blocks hold, on their own calibration (--search-samples × --search-seq-len tokens of the same
+        files), and are written as per-layer checkpoints. The table marks all of these rows with *.
         OUTPUT:
           a table (method, layers removed, share of parameters removed, span, perplexity and its ratio to dense per
           text), or --format csv|json; --svg FILE plots perplexity (log scale) against the parameters removed, one
@@ -35,12 +39,15 @@ enum SweepCommand {
         options: [
             .value("layers", "N[,N...]", "Layer counts to remove, one configuration per method and count."),
             .value("ratios", "R[,R...]", "Fractions of the layers to remove (rounded to the nearest count), instead of --layers."),
-            .value("methods", "M[,M...]", "Methods to compare: " + PruneOptions.Method.allCases.map(\.rawValue).joined(separator: ", ") + ".",
+            .value("methods", "M[,M...]", "Methods to compare: " + methodNames.joined(separator: ", ") + ".",
                    default: "drop,replaceme"),
             .value("eval", "FILE[,FILE...]", "Held-out texts to score (plain text, or .jsonl with \"text\" fields; required)."),
             .value("eval-tokens", "N", "Score at most N tokens of each text (whole windows).", default: "16368"),
             .value("eval-seq-len", "N", "Evaluation window length, BOS included.", default: "1024"),
         ] + CalibrationOptions.options + [
+            .value("search-samples", "N", "multipruner/blockpruner: calibration windows of the greedy search.",
+                   default: "\(PruneCommand.multiPrunerSamples)"),
+            .value("search-seq-len", "N", "multipruner/blockpruner: tokens per search window.", default: "\(PruneCommand.multiPrunerSeqLen)"),
             .value("ridge", "ALPHA", "Ridge α of the least-squares solve.", default: "0"),
             .value("distance-tokens", "WHICH", "Positions averaged in the distances: last or all.", default: "last"),
             .value("write", "DIR", "Also write every configuration's checkpoint as DIR/<method>-<n> (DIR must not exist or be empty, unless --force)."),
@@ -56,19 +63,25 @@ enum SweepCommand {
         required: [["layers", "ratios"], ["eval"]],
         run: run)
 
+    /// Every name `--methods` takes: the block methods, then MultiPruner and BlockPruner.
+    static var methodNames: [String] {
+        PruneOptions.Method.allCases.map(\.rawValue) + MultiPrunerOptions.Variant.allCases.map(\.rawValue)
+    }
+
     static func run(_ args: ParsedArguments, _ context: CommandContext) throws -> Int32 {
         // Everything that can be judged without the model is checked first (usage errors, exit 64).
         let layerList = try args.string("layers").map { try intList($0, option: "layers", args) }
         let ratioList = try args.string("ratios").map { try doubleList($0, option: "ratios", args) }
         guard (layerList == nil) != (ratioList == nil) else { throw args.usageError("give exactly one of '--layers N,...' and '--ratios R,...'") }
         let methodNames = try stringList(args.string("methods") ?? "drop,replaceme", option: "methods", args)
-        let methods = try methodNames.map { name in
-            guard let m = PruneOptions.Method(rawValue: name) else {
-                throw args.usageError("unknown method '\(name)' in --methods (known: \(PruneOptions.Method.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return m
+        for name in methodNames where !Self.methodNames.contains(name) {
+            throw args.usageError("unknown method '\(name)' in --methods (known: \(Self.methodNames.joined(separator: ", ")))")
         }
-        if Set(methods).count != methods.count { throw args.usageError("--methods lists a method twice") }
+        if Set(methodNames).count != methodNames.count { throw args.usageError("--methods lists a method twice") }
+        let methods = methodNames.compactMap { PruneOptions.Method(rawValue: $0) }
+        let parameterMethods = methodNames.compactMap { MultiPrunerOptions.Variant(rawValue: $0) }
+        let searchSamples = try args.int("search-samples", in: 1...1_000_000) ?? PruneCommand.multiPrunerSamples
+        let searchSeqLen = try args.int("search-seq-len", in: 2...1_048_576) ?? PruneCommand.multiPrunerSeqLen
         guard let evalList = args.string("eval") else { throw args.usageError("missing option '--eval FILE[,FILE...]'") }
         let evalFiles = try stringList(evalList, option: "eval", args).map { URL(fileURLWithPath: $0) }
         let evalTokens = try args.int("eval-tokens", in: 1...Int.max) ?? 16368
@@ -95,6 +108,13 @@ enum SweepCommand {
             return n
         }
         try Sweep.validate(layerCounts: counts, numLayers: L)
+        let config = pruner.checkpoint.config
+        for variant in parameterMethods {
+            for n in counts {
+                try MultiPruner.validate(Sweep.searchOptions(variant, n: n, layerParameters: config.layerShape.elementCount,
+                                                             totalParameters: config.parameterCount), pruner: pruner, output: nil)
+            }
+        }
         var gate: (method: String, n: Int)?
         if let gateText {
             let parts = gateText.split(separator: ":", omittingEmptySubsequences: false)
@@ -127,8 +147,11 @@ enum SweepCommand {
         }
 
         let set = try pruner.loadCalibration(files: calibration.files, samples: calibration.samples, seqLen: calibration.seqLen)
+        let searchSet = parameterMethods.isEmpty ? nil
+            : try pruner.loadCalibration(files: calibration.files, samples: searchSamples, seqLen: searchSeqLen)
         let (report, edits) = try Sweep(pruner: pruner).run(
-            calibration: set, layerCounts: counts, methods: methods, evalTexts: texts, seqLen: evalSeqLen,
+            calibration: set, layerCounts: counts, methods: methods, parameterMethods: parameterMethods,
+            searchCalibration: searchSet, evalTexts: texts, seqLen: evalSeqLen,
             maxTokens: evalTokens, bos: bos, ridge: ridge, distanceTokens: tokens, progress: CalibrationOptions.progress(context))
 
         switch format {
@@ -152,7 +175,8 @@ enum SweepCommand {
                 let row = report.rows[i], edit = edits[i]
                 let out = writeDir.appendingPathComponent("\(row.method)-\(row.layersRemoved)")
                 if writeBest { context.writeErr("best with \(row.layersRemoved) layers removed: \(row.method), written to \(out.path)\n") }
-                try PrunedCheckpointWriter.write(checkpoint: pruner.checkpoint, edit: edit, output: out, force: force)
+                try PrunedCheckpointWriter.write(checkpoint: pruner.checkpoint, edit: edit, output: out, force: force,
+                                                 layout: row.removed == nil ? .uniform : .perLayer)
             }
         }
         if let gate, let maxRatio, let row = report.row(method: gate.method, layersRemoved: gate.n) {

@@ -12,6 +12,11 @@ public struct LayerOverride: Sendable, Equatable {
     public var kvHeads: Int?
     public var skipAttention = false
     public var skipMLP = false
+
+    public init(intermediateSize: Int? = nil, heads: Int? = nil, kvHeads: Int? = nil, skipAttention: Bool = false, skipMLP: Bool = false) {
+        self.intermediateSize = intermediateSize; self.heads = heads; self.kvHeads = kvHeads
+        self.skipAttention = skipAttention; self.skipMLP = skipMLP
+    }
 }
 
 extension LlamaConfig {

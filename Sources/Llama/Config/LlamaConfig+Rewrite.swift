@@ -4,12 +4,12 @@ import SafeTensors
 
 extension LlamaConfig {
     /// Per-layer list keys that follow the layers when some are removed.
-    static let perLayerListKeys = ["layer_types", "no_rope_layers"]
+    static let perLayerListKeys = ["layer_types", "no_rope_layers", "block_configs"]
 
     /// The config.json object for a checkpoint keeping only the layers `kept` (old indices, strictly increasing),
     /// optionally with a new dtype name. Everything else, unknown keys included, is kept as it was, in place:
     /// - `num_hidden_layers` becomes `kept.count`;
-    /// - per-layer lists (`layer_types`, `no_rope_layers`) keep the entries of the kept layers;
+    /// - per-layer lists (`layer_types`, `no_rope_layers`, DeciLM's `block_configs`) keep the entries of the kept layers;
     /// - qwen2's `max_window_layers` (layers below it use full attention) becomes the number of kept layers below it;
     /// - `torch_dtype` (or transformers-5 `dtype`) is set to `torchDtype` when given.
     public func rewrittenJSON(keepingLayers kept: [Int]? = nil, torchDtype newDtype: String? = nil) throws -> JSONObject {

@@ -2,11 +2,12 @@ import JSON
 import Foundation
 import SafeTensors
 
-/// A LLaMA-family `config.json` (llama incl. Llama-3 `rope_scaling`, mistral, qwen2, SmolLM, TinyLlama),
+/// A LLaMA-family `config.json` (llama incl. Llama-3 `rope_scaling`, mistral, qwen2, SmolLM, TinyLlama, and
+/// DeciLM's `nemotron-nas` as replaceme writes it, see `DeciLM`),
 /// read as real checkpoints spell it, transformers 4 and 5 alike. The parsed JSON object is kept (`raw`), so a
 /// rewrite changes only what it must and preserves every unknown key in place.
 public struct LlamaConfig: Sendable, Equatable {
-    public static let supportedModelTypes = ["llama", "mistral", "qwen2"]
+    public static let supportedModelTypes = ["llama", "mistral", "qwen2", DeciLM.modelType]
     /// Upper bounds on config sizes (2^24 for widths, heads and vocabulary; 2^16 layers): far beyond real models.
     public static let maxDimension = 1 << 24
     public static let maxLayers = 1 << 16
@@ -100,14 +101,22 @@ public struct LlamaConfig: Sendable, Equatable {
         // Sizes are bounded far above any real model (and below what would overflow a shape's byte count), so
         // nothing sized from a config, before its tensors are checked, can exhaust memory.
         hiddenSize = try r.requiredPositiveInt("hidden_size", atMost: Self.maxDimension)
-        intermediateSize = try r.requiredPositiveInt("intermediate_size", atMost: Self.maxDimension)
         numHiddenLayers = try r.requiredPositiveInt("num_hidden_layers", atMost: Self.maxLayers)
         numAttentionHeads = try r.requiredPositiveInt("num_attention_heads", atMost: Self.maxDimension)
+        // DeciLM: the widths come from block_configs; the global ones (which replaceme writes) default to the widest.
+        let blocks = modelType == DeciLM.modelType ? try DeciLM.readBlocks(r, layers: numHiddenLayers, hidden: hiddenSize) : nil
+        if let blocks, try r.positiveInt("intermediate_size") == nil, let widest = blocks.compactMap(\.width).max() {
+            intermediateSize = widest
+        } else {
+            intermediateSize = try r.requiredPositiveInt("intermediate_size", atMost: Self.maxDimension)
+        }
         vocabSize = try r.requiredPositiveInt("vocab_size", atMost: Self.maxDimension)
         guard let eps = try r.double("rms_norm_eps") else { throw LlamaError.missingConfigKey(file: source, key: "rms_norm_eps") }
         guard eps > 0 else { throw LlamaError.invalidConfigValue(file: source, key: "rms_norm_eps", expected: "a positive number", found: "\(eps)") }
         rmsNormEps = eps
-        numKeyValueHeads = try r.positiveInt("num_key_value_heads", atMost: Self.maxDimension) ?? numAttentionHeads
+        let heads = numAttentionHeads
+        let groups = blocks?.compactMap(\.groupSize).min().map { heads / max($0, 1) }
+        numKeyValueHeads = try r.positiveInt("num_key_value_heads", atMost: Self.maxDimension) ?? groups ?? heads
         if let hd = try r.positiveInt("head_dim", atMost: Self.maxDimension) {
             headDim = hd
         } else {
@@ -153,8 +162,13 @@ public struct LlamaConfig: Sendable, Equatable {
         slidingWindow = try r.positiveInt("sliding_window")
         useSlidingWindow = try r.bool("use_sliding_window") ?? (modelType == "mistral" && slidingWindow != nil)
         maxWindowLayers = try r.int("max_window_layers")
-        perLayer = try Self.readPerLayer(r, layers: numHiddenLayers, heads: numAttentionHeads, kvHeads: numKeyValueHeads,
-                                         intermediate: intermediateSize)
+        if let blocks {
+            perLayer = try DeciLM.overrides(blocks, source: source, intermediate: intermediateSize,
+                                            groupSize: numAttentionHeads / numKeyValueHeads)
+        } else {
+            perLayer = try Self.readPerLayer(r, layers: numHiddenLayers, heads: numAttentionHeads, kvHeads: numKeyValueHeads,
+                                             intermediate: intermediateSize)
+        }
     }
 
     private static func readScaling(_ r: ConfigReader) throws -> RopeScaling {

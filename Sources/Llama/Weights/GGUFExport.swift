@@ -8,6 +8,17 @@ import TensorCore
 /// own `convert_hf_to_gguf.py` writes for `llama` and `qwen2` (hyperparameters, the byte-level BPE vocabulary
 /// with token types, merges and special ids, the chat template), tensors renamed, q/k rows of `llama` models
 /// permuted as llama.cpp expects, norms and biases in F32 and matrices as the chosen type.
+///
+/// A heterogeneous checkpoint (`per_layer_config`: MultiPruner's and BlockPruner's outputs) becomes llama.cpp's
+/// `deci` architecture (the one its DeciLM/Nemotron-NAS converter writes): `feed_forward_length`,
+/// `attention.head_count` and `attention.head_count_kv` are per-layer arrays (a skipped attention sub-block is
+/// 0 heads and 0 KV heads: llama.cpp passes the stream through), every layer's q/k rows are permuted with its own
+/// head counts (deci uses llama's rotary layout, whatever the source model type; qwen2's q/k biases go along).
+/// Two quirks of llama.cpp's deci graph (llama-cpp-python 0.3.36, `src/models/deci.cpp`) are met by construction:
+/// a layer with `n_ff = 0` is skipped whole (`continue` before the attention residual is added), so a layer that
+/// keeps its attention but not its MLP carries a zero MLP of `zeroMLPWidth` channels (gate, up and down zero, norm
+/// one: it adds exactly 0); and the head size is read only when layer 0 has heads, so a checkpoint whose layer 0
+/// skips attention is refused.
 public struct GGUFExport {
     public enum MatrixType: String, CaseIterable, Sendable {
         case f32, f16, bf16, q8_0
@@ -17,7 +28,10 @@ public struct GGUFExport {
     }
 
     public let checkpoint: LlamaCheckpoint
+    /// `llama`, `qwen2`, or `deci` for a heterogeneous checkpoint.
     public let architecture: String
+    /// Channels of the zero MLP that stands in for a skipped one in a `deci` file (a multiple of 32, Q8_0's block).
+    public static let zeroMLPWidth = 32
     let tokenizer: JSONObject
     let tokenizerConfig: JSONObject?
 
@@ -25,10 +39,15 @@ public struct GGUFExport {
         self.checkpoint = checkpoint
         let c = checkpoint.config
         switch c.modelType {
-        case "llama", "mistral": architecture = "llama"
-        case "qwen2": architecture = "qwen2"
+        case "llama", "mistral": architecture = c.isHeterogeneous ? "deci" : "llama"
+        case "qwen2": architecture = c.isHeterogeneous ? "deci" : "qwen2"
+        case DeciLM.modelType: architecture = "deci"
         default:
-            throw LlamaError.notExportable(file: c.source, key: "model_type", reason: "'\(c.modelType)' has no GGUF export here (llama, mistral, qwen2)")
+            throw LlamaError.notExportable(file: c.source, key: "model_type", reason: "'\(c.modelType)' has no GGUF export here (llama, mistral, qwen2, \(DeciLM.modelType))")
+        }
+        if architecture == "deci" && !c.layerShape(ofLayer: 0).hasAttention {
+            throw LlamaError.notExportable(file: c.source, key: c.modelType == DeciLM.modelType ? "block_configs[0].attention" : "per_layer_config.0.skip",
+                reason: "layer 0 skips attention, and llama.cpp's deci architecture reads the head size only from layer 0's heads")
         }
         if let s = c.ropeScaling, s.type != "linear" && s.type != "yarn" {
             throw LlamaError.notExportable(file: c.source, key: "rope_scaling", reason: "type '\(s.type)' has no GGUF export here (linear, yarn)")
@@ -61,36 +80,56 @@ public struct GGUFExport {
     func tensors(type: MatrixType) throws -> [GGUFWriter.Tensor] {
         let c = checkpoint.config
         let weights = checkpoint.weights
-        var names = [WeightName.embedTokens]
-        for i in 0..<c.numHiddenLayers {
-            for part in WeightName.LayerPart.allCases where part != .rotaryInvFreq {
-                let n = WeightName.layer(i, part)
-                if weights.contains(n) { names.append(n) }
-            }
-        }
-        names.append(WeightName.finalNorm)
-        if !c.tieWordEmbeddings { names.append(WeightName.lmHead) }
-        return try names.map { hf in
+        let blockElements = type.ggml.block?.elements ?? 1
+        var out: [GGUFWriter.Tensor] = []
+        /// Whether a [rows, cols] tensor is stored as `type` (matrices whose rows fill whole blocks) or as F32.
+        func target(_ shape: [Int]) -> MatrixType { shape.count == 2 && shape[1] % blockElements == 0 ? type : .f32 }
+        func add(_ hf: String, permuteHeads: Int? = nil) throws {
             guard let gguf = GGUFModelImport.ggufName(hf) else {
                 throw LlamaError.unexpectedTensor(tensor: hf, file: try weights.file(containing: hf).url.path, reason: "has no GGUF name")
             }
             let shape = try weights.tensorInfo(hf).shape
-            var permuteHeads: Int? = nil
-            if architecture == "llama" {
-                if hf.hasSuffix("q_proj.weight") || hf.hasSuffix("q_proj.bias") { permuteHeads = c.numAttentionHeads }
-                if hf.hasSuffix("k_proj.weight") || hf.hasSuffix("k_proj.bias") { permuteHeads = c.numKeyValueHeads }
-            }
-            let matrix = shape.count == 2 && shape[1] % (type.ggml.block?.elements ?? 1) == 0
-            let target = matrix ? type : .f32
-            return GGUFWriter.Tensor(name: gguf, shape: shape, type: target.ggml) {
+            let t = target(shape)
+            out.append(GGUFWriter.Tensor(name: gguf, shape: shape, type: t.ggml) {
                 var w = try weights.floats(hf)
                 weights.releasePages(hf)
                 if let heads = permuteHeads {
                     GGUFModelImport.permuteRows(&w, rows: shape[0], cols: shape.count > 1 ? shape[1] : 1, heads: heads)
                 }
-                return try Self.encode(w, as: target, tensor: hf)
+                return try Self.encode(w, as: t, tensor: hf)
+            })
+        }
+        try add(WeightName.embedTokens)
+        let permutes = architecture != "qwen2"
+        for i in 0..<c.numHiddenLayers {
+            let shape = c.layerShape(ofLayer: i)
+            for part in WeightName.LayerPart.allCases where part != .rotaryInvFreq {
+                let n = WeightName.layer(i, part)
+                guard weights.contains(n) else { continue }
+                var heads: Int? = nil
+                if permutes && [.qProj, .qProjBias].contains(part) { heads = shape.heads }
+                if permutes && [.kProj, .kProjBias].contains(part) { heads = shape.kvHeads }
+                try add(n, permuteHeads: heads)
+            }
+            if architecture == "deci" && shape.hasAttention && !shape.hasMLP { out += zeroMLP(layer: i, type: type) }
+        }
+        try add(WeightName.finalNorm)
+        if !c.tieWordEmbeddings { try add(WeightName.lmHead) }
+        return out
+    }
+
+    /// The stand-in for layer `i`'s skipped MLP in a `deci` file (see the type's comment): `ffn_norm` ones (F32),
+    /// `ffn_gate`, `ffn_up` [w, D] and `ffn_down` [D, w] zero, w = `zeroMLPWidth`; silu(0)·0 = 0, so it adds 0.
+    func zeroMLP(layer i: Int, type: MatrixType) -> [GGUFWriter.Tensor] {
+        let d = checkpoint.config.hiddenSize, w = Self.zeroMLPWidth
+        func tensor(_ name: String, _ shape: [Int], _ value: Float, _ t: MatrixType) -> GGUFWriter.Tensor {
+            GGUFWriter.Tensor(name: "blk.\(i).\(name)", shape: shape, type: t.ggml) {
+                try Self.encode([Float](repeating: value, count: shape.reduce(1, *)), as: t, tensor: "blk.\(i).\(name)")
             }
         }
+        let matrix = d % (type.ggml.block?.elements ?? 1) == 0 ? type : .f32
+        return [tensor("ffn_norm.weight", [d], 1, .f32), tensor("ffn_gate.weight", [w, d], 0, matrix),
+                tensor("ffn_up.weight", [w, d], 0, matrix), tensor("ffn_down.weight", [d, w], 0, type)]
     }
 
     /// values: [n] Float32 → the bytes of `type` ([n]·4, [n]·2, or [n/32]·34).
@@ -126,15 +165,26 @@ public struct GGUFExport {
             ("\(a).block_count", .uint32(UInt32(c.numHiddenLayers))),
             ("\(a).context_length", .uint32(UInt32(c.maxPositionEmbeddings ?? 2048))),
             ("\(a).embedding_length", .uint32(UInt32(c.hiddenSize))),
-            ("\(a).feed_forward_length", .uint32(UInt32(c.intermediateSize))),
-            ("\(a).attention.head_count", .uint32(UInt32(c.numAttentionHeads))),
-            ("\(a).attention.head_count_kv", .uint32(UInt32(c.numKeyValueHeads))),
+        ]
+        if a == "deci" {
+            // Per-layer arrays, int32 elements as gguf-py writes Python ints (DeciModel.set_gguf_parameters).
+            let shapes = (0..<c.numHiddenLayers).map { c.layerShape(ofLayer: $0) }
+            func array(_ f: (LayerShape) -> Int) -> GGUFValue { .array(elementType: "int32", shapes.map { .int32(Int32(f($0))) }) }
+            m.append(("deci.feed_forward_length", array { $0.hasMLP ? $0.intermediateSize : Self.zeroMLPWidth }))
+            m.append(("deci.attention.head_count", array { $0.hasAttention ? $0.heads : 0 }))
+            m.append(("deci.attention.head_count_kv", array { $0.hasAttention ? $0.kvHeads : 0 }))
+        } else {
+            m.append(("\(a).feed_forward_length", .uint32(UInt32(c.intermediateSize))))
+            m.append(("\(a).attention.head_count", .uint32(UInt32(c.numAttentionHeads))))
+            m.append(("\(a).attention.head_count_kv", .uint32(UInt32(c.numKeyValueHeads))))
+        }
+        m += [
             ("\(a).rope.freq_base", .float32(Float(c.ropeTheta))),
             ("\(a).attention.layer_norm_rms_epsilon", .float32(Float(c.rmsNormEps))),
         ]
         m.append(("\(a).attention.key_length", .uint32(UInt32(c.headDim))))
         m.append(("\(a).attention.value_length", .uint32(UInt32(c.headDim))))
-        if a == "llama" {
+        if a != "qwen2" {
             m.append(("\(a).vocab_size", .uint32(UInt32(c.vocabSize))))
             m.append(("\(a).rope.dimension_count", .uint32(UInt32(c.headDim))))
         }
@@ -201,7 +251,7 @@ public struct GGUFExport {
                                             ("unknown_token_id", "", "unk_token"), ("padding_token_id", "pad_token_id", "pad_token")] {
             if let v = config[configKey]?.intValue ?? id(ofToken: tokenKey) { out.append(("tokenizer.ggml.\(ggml)", .uint32(UInt32(v)))) }
         }
-        if architecture == "llama" {   // as convert_hf_to_gguf.py: written for llama models, not for qwen2
+        if checkpoint.config.modelType != "qwen2" {   // as convert_hf_to_gguf.py: written for llama models, not for qwen2
             out.insert(("tokenizer.ggml.add_space_prefix", .bool(tokenizerConfig?["add_prefix_space"]?.boolValue ?? false)), at: 0)
         }
         out.append(("tokenizer.ggml.add_bos_token", .bool(tokenizerConfig?["add_bos_token"]?.boolValue ?? false)))

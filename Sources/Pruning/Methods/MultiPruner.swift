@@ -94,14 +94,46 @@ public enum MultiPruner {
         }
         if let output {
             if pruner.checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: pruner.inputDirectory.path) }
+            if options.format == .decilm { try validateDeciLM(options, config: pruner.checkpoint.config, group: group) }
             try OutputLocation.check(output: output, input: pruner.inputDirectory, force: options.force)
         }
         if let url = options.savePlan { try PruningPlan.checkDestination(url, force: options.force) }
     }
 
+    /// `--format decilm`, before any work: what the search could produce must be expressible (`DeciLM`): no
+    /// biases, no KV-group stage (DeciLM keeps every query head), and MLP widths in steps of 256.
+    static func validateDeciLM(_ options: MultiPrunerOptions, config c: LlamaConfig, group: Int) throws {
+        func refuse(_ reason: String) -> PruningError { .invalidOption(name: "format", reason: "decilm: " + reason) }
+        if let problem = PrunedCheckpointWriter.deciLMModelProblem(c) { throw refuse(problem) }
+        guard c.intermediateSize % 256 == 0 else {
+            throw refuse("DeciLM's MLP widths (ffn_mult) are multiples of 256 and intermediate_size is \(c.intermediateSize)")
+        }
+        guard options.variant == .multipruner else { return }
+        if options.distribution[2] > 0 {
+            throw refuse("stage 3 removes KV groups with their query heads, and DeciLM keeps num_attention_heads query heads in every "
+                         + "attention layer; give stage 3 no share (e.g. --distribution 44:56:0)")
+        }
+        if options.distribution[1] > 0 && group % 256 != 0 {
+            throw refuse("stage 2 removes \(group) MLP channels per step, and DeciLM's MLP widths are multiples of 256; "
+                         + "give --mlp-group a multiple of 256 dividing intermediate_size \(c.intermediateSize) (e.g. 256), or stage 2 no share")
+        }
+    }
+
     /// Runs the search on `calibration` and writes the result to `output` (nil: a dry run).
     public static func run(pruner: Pruner, calibration: CalibrationSet, options: MultiPrunerOptions, output: URL?,
                            toolVersion: String, progress: Pruner.Progress = .silent) throws -> Report {
+        try search(pruner: pruner, calibration: calibration, options: options, output: output, toolVersion: toolVersion,
+                   progress: progress).report
+    }
+
+    /// A dry run that also returns the chosen edit (what `--save-plan` saves), for `sweep`.
+    public static func plan(pruner: Pruner, calibration: CalibrationSet, options: MultiPrunerOptions, toolVersion: String,
+                            progress: Pruner.Progress = .silent) throws -> (report: Report, edit: ModelEdit) {
+        try search(pruner: pruner, calibration: calibration, options: options, output: nil, toolVersion: toolVersion, progress: progress)
+    }
+
+    static func search(pruner: Pruner, calibration: CalibrationSet, options: MultiPrunerOptions, output: URL?,
+                       toolVersion: String, progress: Pruner.Progress) throws -> (report: Report, edit: ModelEdit) {
         try validate(options, pruner: pruner, output: output)
         let start = Date()
         var timings: [String: Double] = [:]
@@ -159,7 +191,7 @@ public enum MultiPruner {
                 outputFiles: outputs.map { .init(name: $0.name, bytes: $0.bytes, sha256: $0.sha256) },
                 plan: options.savePlan?.path, timings: timings, peakMemoryBytes: PruneReport.peakMemoryBytes())
         }
-        guard let output else { return report([]) }
+        guard let output else { return (report([]), edit) }
 
         step = progress.begin("write", pruner.checkpoint.weights.tensorNames.count, "tensors")
         defer { progress.end() }
@@ -167,7 +199,7 @@ public enum MultiPruner {
         let writeStart = Date()
         try PrunedCheckpointWriter.write(
             checkpoint: pruner.checkpoint, edit: edit, output: output, force: options.force, hashing: options.hashFiles,
-            layout: options.format == .padded ? .padded : .perLayer,
+            layout: [.padded: .padded, .decilm: .decilm][options.format] ?? .perLayer,
             extraFiles: [(pruningConfigFileName, pruningConfig(result.state, geometry: g))],
             finalFiles: { result in
                 timings["write"] = Date().timeIntervalSince(writeStart)
@@ -175,7 +207,7 @@ public enum MultiPruner {
                 written = r
                 return [(Pruner.reportFileName, Array(try r.jsonData()))]
             }, progress: step)
-        return written!
+        return (written!, edit)
     }
 
     /// MultiPruner's own `pruning_config.json` for `state`, in the input's layer numbering: removed attention and

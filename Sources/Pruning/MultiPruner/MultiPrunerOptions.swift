@@ -16,6 +16,8 @@ public struct MultiPrunerOptions: Sendable {
         case perLayer = "per-layer"
         /// The same function as a stock checkpoint of the original widths (zeros where something was removed).
         case padded
+        /// The per-layer tensors with DeciLM's `block_configs` (`nemotron-nas`), where the result is expressible.
+        case decilm
     }
 
     public var variant: Variant = .multipruner

@@ -19,10 +19,32 @@ import TensorCore
 /// (Hugging Face's heterogeneity spec: per new layer index, `intermediate_size`, `num_attention_heads`,
 /// `num_key_value_heads`, `skip: ["attention" | "mlp"]`, only where the layer differs); `.padded` writes the same
 /// function at the original widths (`LayerEditing.padded`: zeros where something was removed), which unmodified
-/// loaders read. In all three, layers with neither sub-block are dropped and the rest renumbered.
+/// loaders read; `.decilm` writes the per-layer tensors with a DeciLM/Nemotron-NAS config.json (`DeciLM`:
+/// `block_configs`, `model_type: nemotron-nas`), refusing, before anything is written, an edit DeciLM cannot express
+/// (`checkDeciLM`). In all four, layers with neither sub-block are dropped and the rest renumbered.
 public enum PrunedCheckpointWriter {
     public enum Layout: String, Sendable {
-        case uniform, perLayer = "per-layer", padded
+        case uniform, perLayer = "per-layer", padded, decilm
+    }
+
+    /// Refuses what `.decilm` cannot hold: a model with biases (DeciLM is a bias-free Llama here) or a layer
+    /// `DeciLM.inexpressible` names (fewer query heads, an MLP width that is not a multiple of 256).
+    public static func checkDeciLM(_ edit: ModelEdit, config c: LlamaConfig) throws {
+        if let reason = deciLMModelProblem(c) { throw PruningError.invalidOption(name: "format", reason: "decilm: " + reason) }
+        for k in edit.keptLayers {
+            if let reason = DeciLM.inexpressible(c.layerShape.edited(by: edit.layers[k]), global: c.layerShape) {
+                throw PruningError.formatCannotExpress(format: "decilm", layer: k, reason: reason)
+            }
+        }
+    }
+
+    /// Why a model of config `c` has no DeciLM form whatever the edit, or nil.
+    public static func deciLMModelProblem(_ c: LlamaConfig) -> String? {
+        guard c.modelType == "llama" || c.modelType == "mistral" else {
+            return "DeciLM is a Llama; a \(c.modelType) checkpoint (q/k/v biases without an o_proj bias) has no DeciLM form (use --format per-layer, then `convert` to GGUF for llama.cpp)"
+        }
+        if c.qkvBias || c.outputBias || c.mlpBias { return "DeciLM configs here carry no biases, and this model has some" }
+        return nil
     }
 
     /// Refuses an edit a uniform checkpoint cannot hold, naming the first such layer.
@@ -42,6 +64,7 @@ public enum PrunedCheckpointWriter {
                              progress: ((Int, Int) -> Void)? = nil) throws -> CheckpointWriter.Result {
         if checkpoint.config.isHeterogeneous { throw PruningError.heterogeneousInput(path: checkpoint.directory.path) }
         if layout == .uniform { try checkWritable(edit) }
+        if layout == .decilm { try checkDeciLM(edit, config: checkpoint.config) }
         let weights = checkpoint.weights
         let shape = checkpoint.config.layerShape
         var shards: [[TensorWriteSource]] = []
@@ -75,6 +98,7 @@ public enum PrunedCheckpointWriter {
         }
         var config = try checkpoint.config.rewrittenJSON(keepingLayers: edit.keptLayers)
         if layout == .perLayer, let perLayer = perLayerConfig(edit, shape: shape) { config["per_layer_config"] = perLayer }
+        if layout == .decilm { deciLMConfig(&config, edit: edit, shape: shape) }
         var writer = CheckpointWriter(output: output, force: force, inputs: [checkpoint.directory])
         writer.hashing = hashing
         return try writer.write(shards: shards, files: [(name: "config.json", contents: LlamaConfig.configFileBytes(config))] + extraFiles,
@@ -98,6 +122,14 @@ public enum PrunedCheckpointWriter {
             if o.count > 0 { map[String(edit.newIndex(ofLayer: k)!)] = .object(o) }
         }
         return map.count == 0 ? nil : .object(map)
+    }
+
+    /// Turns the rewritten config into DeciLM's: `model_type` and `architectures`, and `block_configs` (one per
+    /// kept layer). The global widths stay (the input's: the widest layer), as does every other key.
+    static func deciLMConfig(_ config: inout JSONObject, edit: ModelEdit, shape: LayerShape) {
+        config["model_type"] = .string(DeciLM.modelType)
+        config["architectures"] = .array([.string(DeciLM.architecture)])
+        config["block_configs"] = DeciLM.blockConfigs(edit.keptLayers.map { shape.edited(by: edit.layers[$0]) })
     }
 
     /// A tensor source for `part` at the checkpoint's widths under `edit` (`LayerEditing.padded`), or a byte copy

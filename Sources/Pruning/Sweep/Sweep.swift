@@ -20,6 +20,11 @@ import SafeTensors
 /// A method that needs calibration passes of its own (`Method.needsOwnPasses`: `replaceme-iterative`,
 /// `replaceme-cosine`) shares none of this: each of its configurations is a dry-run `Pruner.plan` (its own passes),
 /// whose edit joins the evaluation with the others; its row says so (`ownPasses`).
+///
+/// MultiPruner and BlockPruner (`parameterMethods`) prune to a share of the parameters, not a block count: each
+/// n of the sweep becomes the ratio r = n·P_layer / P (the share n whole blocks hold, as the other rows count it),
+/// searched by `MultiPruner.plan` on `searchCalibration` (their own, smaller calibration: every candidate is a forward
+/// pass over it); the edit joins the shared evaluation and the row gives what was removed and the share reached.
 public final class Sweep {
     public struct Configuration: Sendable {
         public var method: PruneOptions.Method
@@ -47,6 +52,7 @@ public final class Sweep {
 
     /// Runs the sweep. progress: one phase per pass and per text, as `Pruner.Progress`.
     public func run(calibration: CalibrationSet, layerCounts: [Int], methods: [PruneOptions.Method],
+                    parameterMethods: [MultiPrunerOptions.Variant] = [], searchCalibration: CalibrationSet? = nil,
                     evalTexts: [EvalText], seqLen: Int, maxTokens: Int?, bos: Int32?, ridge: Double = 0,
                     distanceTokens: DistanceTokens = .last, finalNormQuirk: Bool = false,
                     progress: Pruner.Progress = .silent) throws -> (report: SweepReport, edits: [ModelEdit]) {
@@ -168,6 +174,25 @@ public final class Sweep {
             }
         }
 
+        // MultiPruner and BlockPruner: a search per n at the parameter share of n blocks.
+        let layerParameters = pruner.checkpoint.config.layerShape.elementCount
+        let totalParameters = pruner.checkpoint.config.parameterCount
+        var searches: [(variant: MultiPrunerOptions.Variant, n: Int, report: MultiPruner.Report)] = []
+        for variant in parameterMethods {
+            for n in layerCounts {
+                let options = Self.searchOptions(variant, n: n, layerParameters: layerParameters, totalParameters: totalParameters)
+                let cal = searchCalibration ?? calibration
+                progress.note("sweep: \(variant.rawValue) n = \(n) searches to " + String(format: "%.2f%%", options.ratio * 100)
+                              + " of the parameters on its own calibration (\(cal.samples) × \(cal.seqLen) tokens)")
+                t = Date()
+                let (report, edit) = try MultiPruner.plan(pruner: pruner, calibration: cal, options: options, toolVersion: "sweep",
+                                                          progress: progress)
+                timings["own passes", default: 0] += Date().timeIntervalSince(t)
+                searches.append((variant, n, report))
+                edits.append(edit)
+            }
+        }
+
         // Evaluation: every configuration on every text, sharing the dense prefix.
         let evaluator = PerplexityEvaluator(model: model, seqLen: seqLen, bos: bos)
         var perTextResults: [[PerplexityEvaluator.Result]] = []
@@ -181,8 +206,6 @@ public final class Sweep {
             timings["evaluate \(text.name)"] = Date().timeIntervalSince(t)
         }
 
-        let layerParameters = pruner.checkpoint.config.layerShape.elementCount
-        let totalParameters = pruner.checkpoint.config.parameterCount
         let texts = evalTexts.enumerated().map { i, text in
             SweepReport.Text(name: text.name, windows: perTextResults[i][0].windows, tokens: perTextResults[i][0].scoredTokens,
                              densePerplexity: perTextResults[i][0].perplexity)
@@ -206,12 +229,46 @@ public final class Sweep {
                 ratioToDense: perTextResults.map { $0[j + 1].perplexity / $0[0].perplexity },
                 evalSeconds: perTextResults.reduce(0) { $0 + $1[j + 1].seconds })
         }
+        let searchRows = searches.enumerated().map { i, s -> SweepReport.Row in
+            let j = configs.count + i
+            return Self.row(s.report, layersRemoved: s.n, perplexity: perTextResults.map { $0[j + 1].perplexity },
+                            ratioToDense: perTextResults.map { $0[j + 1].perplexity / $0[0].perplexity },
+                            evalSeconds: perTextResults.reduce(0) { $0 + $1[j + 1].seconds })
+        }
         timings["total"] = Date().timeIntervalSince(start) + (pruner.calibrationSeconds ?? 0)
         let report = SweepReport(input: pruner.inputDirectory.path, inputLayers: L, parameters: totalParameters,
                                  calibrationSamples: calibration.samples, calibrationSeqLen: calibration.seqLen,
-                                 seqLen: seqLen, texts: texts, rows: rowsOut, distances: table, timings: timings,
+                                 seqLen: seqLen, texts: texts, rows: rowsOut + searchRows, distances: table, timings: timings,
                                  peakMemoryBytes: PruneReport.peakMemoryBytes())
         return (report, edits)
+    }
+
+    /// MultiPruner's or BlockPruner's options for the sweep's n: the ratio r = n·P_layer / P, defaults otherwise.
+    public static func searchOptions(_ variant: MultiPrunerOptions.Variant, n: Int, layerParameters: Int, totalParameters: Int) -> MultiPrunerOptions {
+        var o = MultiPrunerOptions(ratio: Double(n * layerParameters) / Double(totalParameters))
+        o.variant = variant
+        o.hashFiles = false
+        return o
+    }
+
+    /// The row of a MultiPruner or BlockPruner search: the share it reached (its own count, `ParameterCount`),
+    /// the first and last layer it changed, and what it removed, counted by kind.
+    static func row(_ r: MultiPruner.Report, layersRemoved n: Int, perplexity: [Double], ratioToDense: [Double],
+                    evalSeconds: Double) -> SweepReport.Row {
+        let touched = r.steps.map(\.layer)
+        var counts: [String: Int] = [:]
+        for st in r.steps { counts[st.kind, default: 0] += st.amount ?? 1 }
+        let channelGroup = r.steps.first { $0.kind == "mlp_channels" }?.amount
+        var parts: [String] = []
+        if let a = counts["attention"] { parts.append("\(a) attn") }
+        if let m = counts["mlp"] { parts.append("\(m) mlp") }
+        if let c = counts["mlp_channels"], let g = channelGroup { parts.append("\(c / g)×\(g) ch") }
+        if let k = counts["kv_groups"] { parts.append("\(k) kv") }
+        return SweepReport.Row(
+            method: r.options.method, layersRemoved: n, parametersRemoved: r.parametersBefore - r.parametersAfter,
+            fractionOfParameters: r.removedFraction, spanStart: touched.min() ?? 0, spanEnd: touched.max() ?? 0, distance: nil,
+            relativeResidual: nil, scale: nil, rejectedScale: nil, perplexity: perplexity, ratioToDense: ratioToDense,
+            evalSeconds: evalSeconds, ownPasses: true, removed: parts.joined(separator: ", "))
     }
 
     /// The row of a configuration that ran its own passes, from its dry run's report: the removed layers (and

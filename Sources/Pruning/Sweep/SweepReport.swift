@@ -16,10 +16,12 @@ public struct SweepReport: Codable, Sendable {
         public var parametersRemoved: Int
         /// Of all the model's parameters (embeddings, head and norms counted).
         public var fractionOfParameters: Double
-        /// Removed layers `spanStart...spanEnd` (0-based).
+        /// Removed layers `spanStart...spanEnd` (0-based); for MultiPruner and BlockPruner the first and last layer
+        /// they changed.
         public var spanStart: Int
         public var spanEnd: Int
-        public var distance: Double
+        /// The span's mean angular distance (nil for MultiPruner and BlockPruner, which remove no span).
+        public var distance: Double?
         /// The least-squares fit's relative residual (nil without a transform).
         public var relativeResidual: Double?
         /// s of magnitude compensation (nil without).
@@ -33,11 +35,15 @@ public struct SweepReport: Codable, Sendable {
         public var evalSeconds: Double
         /// Every removed layer, when they are not the one span `spanStart...spanEnd` (iterative removal).
         public var layers: [Int]? = nil
-        /// True when the configuration ran calibration passes of its own (`Method.needsOwnPasses`).
+        /// True when the configuration ran calibration passes of its own (`Method.needsOwnPasses`, MultiPruner).
         public var ownPasses: Bool? = nil
+        /// MultiPruner and BlockPruner: what the search removed ("7 attn, 2 mlp, 21×192 ch, 1 kv"), at the
+        /// parameter share of `layersRemoved` whole blocks.
+        public var removed: String? = nil
 
-        /// "12-19", or "13-18,25-26" when the removed layers are not one span.
+        /// "12-19", or "13-18,25-26" when the removed layers are not one span, or what MultiPruner removed.
         public var spanText: String {
+            if let removed { return removed }
             guard let layers else { return "\(spanStart)-\(spanEnd)" }
             var runs: [String] = [], first = layers[0], last = layers[0]
             for l in layers.dropFirst() + [Int.min] {
@@ -96,6 +102,7 @@ public struct SweepReport: Codable, Sendable {
                 .joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
             + (rows.contains { $0.ownPasses == true } ? "* ran its own calibration passes (not shared with the other configurations)\n" : "")
+            + (rows.contains { $0.removed != nil } ? "multipruner/blockpruner rows: n is the parameter share of n whole blocks, searched on their own calibration\n" : "")
     }
 
     /// CSV with a header: method, layers removed, parameters removed, fraction, span, then perplexity and ratio
