@@ -67,6 +67,54 @@ final class PerplexityEvaluatorTests: XCTestCase {
         XCTAssertEqual(sink.negativeLogLikelihoods[0], lse - 0.5, accuracy: 1e-6)
     }
 
+    /// Without the shared model's score, the edits' perplexities are unchanged (bit for bit: same kernels on the
+    /// same resumed streams) and index 0 is NaN; with divergence the shared model is scored regardless.
+    func testEditsWithoutTheReferenceScoreAreUnchanged() throws {
+        let model = try makeModel()
+        let tokens: [Int32] = (0..<40).map { Int32(($0 * 7 + 3) % 37) }
+        let evaluator = PerplexityEvaluator(model: model, seqLen: 8, bos: nil, windowsPerBatch: 2)
+        let edits = [ModelEdit(layers: [LayerEdit(attention: false), LayerEdit()]),
+                     ModelEdit(layers: [LayerEdit(), LayerEdit.dropped]),
+                     ModelEdit(layers: [LayerEdit(), LayerEdit(mlp: false)])]
+        let full = try evaluator.evaluate(tokens: tokens, edits: edits)
+        let lean = try evaluator.evaluate(tokens: tokens, edits: edits, scoreReference: false)
+        XCTAssertTrue(full[0].perplexity.isFinite)
+        XCTAssertTrue(lean[0].perplexity.isNaN && lean[0].meanNLL.isNaN)
+        for i in 1...edits.count { XCTAssertEqual(lean[i].perplexity, full[i].perplexity, "edit \(i - 1)") }
+        let kl = try evaluator.evaluate(tokens: tokens, edits: edits, divergence: true, scoreReference: false)
+        XCTAssertEqual(kl[0].perplexity, full[0].perplexity, accuracy: 1e-9 * full[0].perplexity)
+    }
+
+    /// A race drops an edit after its second window: the other edits' results are unchanged, the dropped edit's
+    /// are those of evaluating it on its first two windows alone, and the race sees each running edit's per-window
+    /// mean NLLs (whose mean is the edit's mean NLL, every window scoring the same number of tokens).
+    func testARaceStopsScoringTheEditsItDrops() throws {
+        let model = try makeModel()
+        let tokens: [Int32] = (0..<40).map { Int32(($0 * 7 + 3) % 37) }   // 5 windows of 8, no BOS: 7 scored each
+        let evaluator = PerplexityEvaluator(model: model, seqLen: 8, bos: nil, windowsPerBatch: 1)
+        let edits = [ModelEdit(layers: [LayerEdit(attention: false), LayerEdit()]),
+                     ModelEdit(layers: [LayerEdit(), LayerEdit.dropped]),
+                     ModelEdit(layers: [LayerEdit(), LayerEdit(mlp: false)])]
+        let full = try evaluator.evaluate(tokens: tokens, edits: edits)
+        var seen: [[[Double]]] = []
+        let raced = try evaluator.evaluate(tokens: tokens, edits: edits, race: { scores in
+            seen.append(scores)
+            return scores.indices.map { !(scores.count == 3 && $0 == 1 && scores[$0].count == 2) }
+        })
+        XCTAssertEqual(seen.map(\.count), [3, 3, 2, 2, 2])
+        XCTAssertEqual(seen.last!.map(\.count), [5, 5])
+        for i in [1, 3] {
+            XCTAssertEqual(raced[i].perplexity, full[i].perplexity, accuracy: 1e-12 * full[i].perplexity)
+            XCTAssertEqual(raced[i].windows, 5)
+        }
+        let alone = try evaluator.evaluate(tokens: Array(tokens.prefix(16)), edits: [edits[1]])
+        XCTAssertEqual(raced[2].windows, 2)
+        XCTAssertEqual(raced[2].scoredTokens, 14)
+        XCTAssertEqual(raced[2].perplexity, alone[1].perplexity, accuracy: 1e-12 * alone[1].perplexity)
+        let meanOfWindows = seen.last![0].reduce(0, +) / 5
+        XCTAssertEqual(meanOfWindows, full[1].meanNLL, accuracy: 1e-12)
+    }
+
     /// `evaluate(edits:divergence:)` against KL computed in Float64 from full logits of both models, per token; the
     /// same NLL as without divergence; and the accumulator's chunked rescaling against a one-chunk sum.
     func testKLDivergenceMatchesFullSoftmaxes() throws {

@@ -121,7 +121,7 @@ final class PrunerTests: XCTestCase {
         XCTAssertNil(r2.fusedPass)
         // Keep only the running leader: the winner may or may not be it.
         let (leaderOnly, r1) = try transform({ p, _ in
-            p.candidateScreen = { d, alive in
+            p.candidateScreen = { _, d, alive in
                 CandidateScreen(z: -.infinity, minimumSamples: 1).survivors(distances: d, alive: alive)
             }
         }, "leader-only")
@@ -131,7 +131,7 @@ final class PrunerTests: XCTestCase {
         XCTAssertTrue((1...5).contains(fitted[0]), "the first window ends as the leader so far, so it is fitted")
         XCTAssertTrue(fitted.dropFirst().allSatisfy { $0 <= 1 }, "\(fitted)")
         // Drop every candidate: the winner is always refitted in pass 2.
-        let (refit, r0) = try transform({ p, _ in p.candidateScreen = { _, alive in alive.map { _ in false } } }, "refit")
+        let (refit, r0) = try transform({ p, _ in p.candidateScreen = { _, _, alive in alive.map { _ in false } } }, "refit")
         XCTAssertEqual(r0.fusedPass?.fittedPerBatch, [0, 0, 0, 0])
         XCTAssertEqual(r0.fusedPass?.secondPass, true)
         XCTAssertNotNil(r0.timings["statistics"], "pass 2 ran")

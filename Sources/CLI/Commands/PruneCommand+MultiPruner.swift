@@ -14,7 +14,7 @@ extension PruneCommand {
                      "distance-tokens", "save-transforms", "max-memory"] where args.string(name) != nil {
             throw args.usageError("'--\(name)' does not apply to '--method \(m)'")
         }
-        for name in ["final-norm-quirk", "two-pass"] where args.flag(name) {
+        for name in ["final-norm-quirk", "two-pass", "select-all-windows"] where args.flag(name) {
             throw args.usageError("'--\(name)' does not apply to '--method \(m)'")
         }
         if variant == .blockpruner {

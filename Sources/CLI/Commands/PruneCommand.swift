@@ -60,6 +60,8 @@ enum PruneCommand {
                    + "the dense model's next-token distribution).", default: "distance"),
             .value("candidates", "K", "With --select perplexity: windows shortlisted by distance.", default: "8"),
             .value("select-windows", "W", "With --select perplexity: calibration windows scored per candidate.", default: "8"),
+            .flag("select-all-windows", "With --select: score every candidate on all W windows (default: a candidate stops "
+                  + "being scored once it trails the lowest by 4 standard errors of the per-window differences, from 3 windows)."),
             .value("compensate", "HOW", "'none' or 'scale': a scalar s restoring the stream's magnitude at the cut "
                    + "(Prune&Comp), fitted jointly with T by least squares (with drop: Prune&Comp's ratio of mean "
                    + "magnitudes), folded as 1/s on what every later layer writes.", default: "none"),
@@ -150,8 +152,8 @@ enum PruneCommand {
             if method.selection != nil && args.string("select") != nil {
                 throw args.usageError("'--method \(method.rawValue)' selects by perplexity; use '--method replaceme --select ...' to choose")
             }
-            if select == "distance" && method.selection == nil && (args.string("candidates") != nil || args.string("select-windows") != nil) {
-                throw args.usageError("'--candidates' and '--select-windows' go with '--select perplexity' or '--select kl'")
+            if select == "distance" && method.selection == nil && (args.string("candidates") != nil || args.string("select-windows") != nil || args.flag("select-all-windows")) {
+                throw args.usageError("'--candidates', '--select-windows' and '--select-all-windows' go with '--select perplexity' or '--select kl'")
             }
             let estimator = try args.choice("estimator", ["ls", "cosine"]).map { SpanEstimator(rawValue: $0)! }
             let iterative = try args.int("iterative", in: 1...100_000) ?? method.iterativeStep
@@ -193,6 +195,7 @@ enum PruneCommand {
             if select != "distance" || method.selection != nil {
                 options.selection = .perplexity(candidates: candidates, windows: selectWindows)
                 options.selectionMetric = select == "kl" ? .kl : .perplexity
+                options.selectionRace = !args.flag("select-all-windows")
             }
             options.maxMemory = maxMemory
             options.estimator = estimator

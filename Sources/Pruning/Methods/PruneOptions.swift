@@ -75,6 +75,9 @@ public struct PruneOptions: Sendable {
     /// With selection among candidates: rank them by calibration perplexity (`--select perplexity`) or by KL
     /// divergence from the dense model (`--select kl`).
     public var selectionMetric: PerplexitySelector.Metric = .perplexity
+    /// With selection among candidates: stop scoring a candidate once it clearly trails (`PerplexitySelector.racing`;
+    /// false: `--select-all-windows`, every candidate on every window).
+    public var selectionRace = true
     /// The selection in force: `selection` when set, else the method's own (distance by default).
     public var effectiveSelection: Selection { selection != .distance ? selection : method.selection ?? .distance }
 

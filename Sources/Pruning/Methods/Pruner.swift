@@ -59,11 +59,14 @@ public final class Pruner {
         model = try LlamaModel(source: weights)
     }
 
-    /// The candidates to keep fitting after a batch, from per-sample distances ([candidate][sample]) and the
-    /// candidates still fitted (`CandidateScreen`; tests replace it).
-    var candidateScreen: (_ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
-        CandidateScreen().survivors(distances: $0, alive: $1)
+    /// The candidates to keep fitting after a batch, from how many of the lowest are wanted (1, or the selection's
+    /// shortlist K), per-sample distances ([candidate][sample]) and the candidates still fitted (`CandidateScreen`;
+    /// tests replace it).
+    var candidateScreen: (_ keep: Int, _ distances: [[Double]], _ alive: [Bool]) -> [Bool] = {
+        CandidateScreen(keep: $0).survivors(distances: $1, alive: $2)
     }
+    /// The race of a selection by perplexity unless `--select-all-windows` (`PerplexitySelector.racing`; tests replace it).
+    var selectionRacing = PerplexitySelector.defaultRacing
     /// Token rows per forward batch without a budget (`CalibrationBatches`; tests lower it to get several batches).
     var batchRows = MemoryPlanner.defaultBatchRows
 
@@ -225,6 +228,7 @@ public final class Pruner {
                                distanceTokens: options.distanceTokens.rawValue, finalNormQuirk: options.finalNormQuirk,
                                samples: calibration.samples, seqLen: calibration.seqLen,
                                selection: options.effectiveSelection == .distance ? "distance" : options.selectionMetric.rawValue,
+                               selectionRace: options.effectiveSelection == .distance ? nil : options.selectionRace,
                                estimator: options.effectiveEstimator.rawValue, iterative: options.iterative,
                                targets: options.iterative == nil ? nil : options.targets.rawValue),
                 distances: table, spans: spanRecords, fusedPass: screening, selection: selection, output: output?.path,
@@ -280,22 +284,15 @@ public final class Pruner {
             return try body()
         }
         let chosen = try chooseSpans(calibration, options, batches, fused: fused, progress, &timings)
-        let (spans, table, fusedPass, selection, magnitudes) = (chosen.spans, chosen.table, chosen.fusedPass, chosen.selection, chosen.magnitudes)
-        var candidates = chosen.candidates
-        var screening = fusedPass   // secondPass is set below if the winner had been dropped
+        let (spans, table, selection, magnitudes) = (chosen.spans, chosen.table, chosen.selection, chosen.magnitudes)
+        var screening = chosen.fusedPass   // secondPass is set below if the winner had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
         let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
         var scales: [Int: Double] = [:]
         if estimator.needsStatistics {
-            // The fused pass's statistics, unless a chosen span had been dropped by the screening.
-            let fused = candidates.flatMap { c in
-                spans.allSatisfy { c.statistics(of: $0) != nil } ? spans.map { c.statistics(of: $0)! } : nil
-            }
-            if candidates != nil && fused == nil {
-                screening?.secondPass = true
-                candidates = nil   // the survivors' statistics are not needed by pass 2
-            }
-            let stats = try fused ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
+            // The fused pass's (or the selection's) statistics, unless a chosen span had been dropped by the screening.
+            if screening != nil && chosen.statistics == nil { screening?.secondPass = true }
+            let stats = try chosen.statistics ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
             fits = try timed("solve") {
                 try zip(spans, stats).compactMap { span, st in
@@ -316,23 +313,34 @@ public final class Pruner {
         return Round(spans: spans, table: table, fits: fits, scales: scales, screening: screening, selection: selection)
     }
 
-    /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, and, when fused, the
-    /// candidates' statistics (those the screening kept) and the record of what was fitted per batch.
+    /// The spans to remove (forced, or pass 1 + selection), the distance table when pass 1 ran, the chosen spans'
+    /// statistics when pass 1 (fused) or the selection gathered them (nil: pass 2 must), and, when fused, the record
+    /// of what was fitted per batch.
     private func chooseSpans(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches,
                              fused: Bool, _ progress: Progress, _ timings: inout [String: Double])
-        throws -> (spans: [Span], table: DistanceTable?, candidates: SpanStatisticsObserver?, fusedPass: PruneReport.FusedPass?,
+        throws -> (spans: [Span], table: DistanceTable?, statistics: [LeastSquaresAccumulator]?, fusedPass: PruneReport.FusedPass?,
                    selection: [PerplexitySelector.Candidate]?, magnitudes: MagnitudeObserver?) {
         let n = options.windowLength, L = numLayers, d = model.geometry.hiddenSize
         let fused = fused && options.spans == 1
         if let forced = options.forcedStart {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil, nil)
         }
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t = Date()
+            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
+            return try body()
+        }
+        var selectedStatistics: [Span: LeastSquaresAccumulator] = [:]   // of the chosen spans, or the shortlist
+        var secondPass = false                                          // a shortlisted window was fitted after pass 1
         var selector: PerplexitySelector?
         if case .perplexity(let k, let w) = options.effectiveSelection {
-            selector = PerplexitySelector(candidates: k, windows: w, metric: options.selectionMetric)
+            selector = PerplexitySelector(candidates: k, windows: w, metric: options.selectionMetric,
+                                          racing: options.selectionRace ? selectionRacing : nil)
         }
-        // Selection by perplexity needs every shortlisted candidate's statistics: no screening then.
-        let screen = selector == nil ? candidateScreen : { _, alive in alive }
+        // Selection by perplexity needs every shortlisted candidate's statistics: the screen keeps whatever can still
+        // be among the K lowest distances (a shortlisted candidate it dropped is fitted after pass 1).
+        let keep = selector?.candidates ?? 1, candidateScreen = candidateScreen
+        let screen: ([[Double]], [Bool]) -> [Bool] = { candidateScreen(keep, $0, $1) }
         // Stages of pass 1: the distance scorer, and when fused the candidates' estimator with its screen.
         let scorer = try DistanceScorer(model: model, maxN: n,
                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
@@ -361,13 +369,16 @@ public final class Pruner {
             let shortlist = selector.shortlist(table, n: n)
             var fitted: [LinearTransform?] = shortlist.map { _ in nil }
             let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
-            if let fit = screened?.fit {
+            if estimator.needsStatistics {
+                // From pass 1 where it kept them; the rest (all of them when not fused) in one pass 2.
+                let missing = shortlist.filter { screened?.fit.statistics(of: $0) == nil }
+                let late = missing.isEmpty ? [] : try timed("statistics") { try collect(missing, calibration, options, batches, progress) }
+                if screened != nil && !missing.isEmpty { secondPass = true }
+                for (span, st) in zip(missing, late) { selectedStatistics[span] = st }
+                for span in shortlist where selectedStatistics[span] == nil { selectedStatistics[span] = screened?.fit.statistics(of: span) }
                 fitted = try shortlist.map { span in
-                    try estimator.estimate(fit.statistics(of: span), span: span, ridge: options.ridge, compensation: compensation)
+                    try estimator.estimate(selectedStatistics[span]!, span: span, ridge: options.ridge, compensation: compensation)
                 }
-            } else if estimator.needsStatistics {
-                let stats = try collect(shortlist, calibration, options, batches, progress)
-                fitted = try zip(shortlist, stats).map { try estimator.estimate($1, span: $0, ridge: options.ridge, compensation: compensation) }
             }
             let transforms = fitted.map { $0?.matrix }
             let scales = try zip(shortlist, fitted).map { span, f in estimator.needsStatistics ? f?.scale : try magnitudes?.scale(of: span) }
@@ -378,15 +389,15 @@ public final class Pruner {
                                         transforms: transforms, scales: scales, progress: bar)
             timings["select"] = Date().timeIntervalSince(t)
             progress.end()
-            let metric = selector.metric
-            let best = scored!.indices.min { (scored![$0].score(metric), $0) < (scored![$1].score(metric), $1) }!
-            spans = [shortlist[best]]
+            spans = [shortlist[selector.best(scored!)]]
         }
-        if let c = screened?.fit {
-            for span in spans { try c.statistics(of: span)?.checkFinite(layer: span.keptLayer) }
+        if selector == nil, let c = screened?.fit {
+            for span in spans { selectedStatistics[span] = c.statistics(of: span) }
         }
-        let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: false) }
-        return (spans, table, screened?.fit, record, scored, magnitudes)
+        for span in spans { try selectedStatistics[span]?.checkFinite(layer: span.keptLayer) }
+        let statistics = spans.allSatisfy { selectedStatistics[$0] != nil } ? spans.map { selectedStatistics[$0]! } : nil
+        let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: secondPass) }
+        return (spans, table, statistics, record, scored, magnitudes)
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.

@@ -100,8 +100,9 @@ public struct MultiPrunerSearch {
                 let elapsed = Date().timeIntervalSince(start)
                 let rate = evaluations > 0 ? String(format: " (so far %.2f candidates/s)", Double(evaluations) / elapsed) : ""
                 let label = "stage \(stage) step \(steps.count + 1): \(list.count) candidates" + rate
+                // The shared model's own perplexity is needed once: the dense model's, at the first step.
                 let results = try evaluator.evaluate(tokens: tokens, edits: edits, base: base, nonFiniteIsNaN: true,
-                                                     progress: { progress?(label, $0, $1) })
+                                                     scoreReference: dense == nil, progress: { progress?(label, $0, $1) })
                 evaluations += list.count
                 if dense == nil { dense = results[0].perplexity }
                 var best: Int?

@@ -24,6 +24,9 @@ public struct PruneReport: Codable, Sendable {
         public var seqLen: Int
         /// How the span was chosen: `distance`, `perplexity` or `kl`.
         public var selection: String = "distance"
+        /// With selection among candidates: whether a race stopped scoring the candidates that trailed
+        /// (`PerplexitySelector.racing`; false with `--select-all-windows`); nil with selection by distance.
+        public var selectionRace: Bool?
         /// The estimator in force: `ls`, `identity` (drop) or `cosine`.
         public var estimator: String = "ls"
         /// `--iterative STEP` and `--targets` (nil when all blocks were removed at once).

@@ -135,7 +135,7 @@ public final class Sweep {
                                                     transforms: list.map { fit(method, $0)?.matrix },
                                                     scales: try list.map { try scale(method, $0) }, progress: bar)
                     progress.end()
-                    selected["\(method.rawValue)/\(n)"] = list[scored.indices.min { (scored[$0].perplexity, $0) < (scored[$1].perplexity, $1) }!]
+                    selected["\(method.rawValue)/\(n)"] = list[selector.best(scored)]
                 }
             }
             timings["select"] = Date().timeIntervalSince(t)
