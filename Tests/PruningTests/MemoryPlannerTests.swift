@@ -70,10 +70,35 @@ final class MemoryPlannerTests: XCTestCase {
         }
     }
 
+    /// The cosine estimator's stored rows are planned: all 65,536 rows of the span within the budget (3 matrices for
+    /// the accurate form), an even subsample beyond it, and the phase is the largest once they outgrow pass 1.
+    func testTheCosineRowsArePlanned() throws {
+        var r = request()
+        r.cosine = (surrogate: false, budget: 1 << 30, batchRows: 1024)
+        let all = try XCTUnwrap(try plan(nil, r).phases.first { $0.name == "cosine" })
+        XCTAssertEqual(all.items.first { $0.name.hasPrefix("stored rows") }?.bytes, 3 * 65_536 * 576 * 4)
+        XCTAssertEqual(all.items.first { $0.name.hasPrefix("T, gradient") }?.bytes, 4 * 576 * 576 * 8 + 4 * 1024 * 576 * 8)
+        r.cosine = (surrogate: true, budget: 100 << 20, batchRows: 1024)
+        let sub = try XCTUnwrap(try plan(nil, r).phases.first { $0.name == "cosine" })
+        let rows = try XCTUnwrap(sub.items.first { $0.name.hasPrefix("stored rows") })
+        XCTAssertEqual(rows.name, "stored rows of 1 span(s), 1 in 3")
+        XCTAssertEqual(rows.bytes, 2 * 21_846 * 576 * 4)
+        XCTAssertLessThanOrEqual(rows.bytes, 100 << 20)
+        XCTAssertNil(try plan(nil).phases.first { $0.name == "cosine" })
+        r.cosine = (surrogate: false, budget: 4 << 30, batchRows: 1024)
+        r.samples = 256
+        XCTAssertEqual(try plan(nil, r).largestPhase?.name, "cosine")
+        XCTAssertThrowsError(try plan(1 << 30, r), "1.7 GiB of rows do not fit 1 GiB whatever the batches")
+    }
+
     func testSelectionPlansTheHeadAndTheResumedStreams() throws {
         let p = try plan(nil, request(selection: (8, 8)))
         let select = try XCTUnwrap(p.phases.first { $0.name == "select" })
-        XCTAssertEqual(select.items.first { $0.name == "resumed residual streams" }?.bytes, 8 * 4096 * 576 * 4)
+        XCTAssertEqual(select.items.first { $0.name == "resumed residual streams" }?.bytes, 8 * 1024 * 576 * 4, "racing: one window per batch")
+        var r = request(selection: (8, 8))
+        r.selectionRace = false
+        let all = try XCTUnwrap(try plan(nil, r).phases.first { $0.name == "select" })
+        XCTAssertEqual(all.items.first { $0.name == "resumed residual streams" }?.bytes, 8 * 4096 * 576 * 4)
         XCTAssertGreaterThan(select.items.first { $0.name.hasPrefix("weights") }!.bytes,
                              p.phases[0].items.first { $0.name.hasPrefix("weights") }!.bytes, "the head is in the select phase")
     }

@@ -149,6 +149,10 @@ public final class Pruner {
             distanceTokens: options.distanceTokens, selection: selection)
         request.storedElementBytes = ForwardMemory.storedElementBytes(weights)
         request.residualStatistics = needsStatistics && options.effectiveCompensation == .scale
+        request.selectionRace = options.selectionRace
+        if options.effectiveEstimator == .cosine {
+            request.cosine = (options.cosine.objective == .surrogate, options.cosineRowBudget, options.cosine.batchRows)
+        }
         return try MemoryPlanner.prune(request, budget: options.maxMemory, baseline: residentMemory(), peakSoFar: ProcessMemory.peak(),
                                        defaultRows: batchRows)
     }

@@ -11,7 +11,12 @@ import Llama
 ///   windows open at once (min(L − n, n + 1) · 2·R·D Float32);
 /// - pass 2 (two passes, or the fused winner screened out): weights + workspace(R) + the spans' statistics and copies;
 /// - select (`--select perplexity`, K candidates): weights with the head and K edited layers + workspace with
-///   logits + K resumed residual streams + the candidates' statistics and transforms (K·D² Float64);
+///   logits (one window per batch when racing, about 4096 rows otherwise) + K resumed residual streams + the
+///   candidates' statistics and transforms (K·D² Float64);
+/// - cosine (`--estimator cosine`): weights + workspace(R) + the spans' statistics + their stored rows (per span
+///   2 or 3 · N·D Float32 for N = ⌈S·T / stride⌉ rows, the stride `SpanRows.stride` keeps within
+///   `--cosine-memory`) + the fitter's T, gradient and Adam moments (4·D² Float64) and its minibatch
+///   (4 · B·D Float64);
 /// - solve: the statistics + the Cholesky factor, T and a residual buffer (3·D² Float64);
 /// - write: the folded W_down in Float64 and its encoding (D·I·(8 + 4)) and T.
 ///
@@ -37,10 +42,16 @@ public enum MemoryPlanner {
         public var distanceTokens: DistanceTokens
         /// `--select perplexity`: candidates K and windows W.
         public var selection: (candidates: Int, windows: Int)?
+        /// Whether the selection races (one window per batch, `PerplexitySelector.racing`) or scores all windows
+        /// (about 4096 rows per batch).
+        public var selectionRace = true
         /// Bytes per stored weight element (`ForwardMemory.storedElementBytes`).
         public var storedElementBytes = 4
         /// Magnitude compensation with a transform: each span's statistics also hold B = XᵀR ([D, D] Float64).
         public var residualStatistics = false
+        /// `--estimator cosine`: the objective's form, the rows' byte budget (`--cosine-memory`) and the fitter's
+        /// minibatch rows.
+        public var cosine: (surrogate: Bool, budget: Int, batchRows: Int)?
         public init(geometry: LlamaGeometry, biases: LayerBiasLayout, samples: Int, seqLen: Int, windowLength: Int,
                     spans: Int, needsStatistics: Bool, fusedAllowed: Bool, distanceTokens: DistanceTokens,
                     selection: (candidates: Int, windows: Int)?) {
@@ -81,7 +92,7 @@ public enum MemoryPlanner {
                                                 .init(name: "held M, Y copies", bytes: r.spans * 2 * rows * d * 4 + rows * d * 4)]))
             }
             if let sel = r.selection {
-                let windows = max(1, min(sel.windows, r.samples, 4096 / max(r.seqLen, 1)))
+                let windows = r.selectionRace ? 1 : max(1, min(sel.windows, r.samples, 4096 / max(r.seqLen, 1)))
                 let selRows = windows * r.seqLen
                 phases.append(.init("select", [
                     .init(name: "weights (Float32, \(res.rawValue), head, edited layers)",
@@ -89,6 +100,17 @@ public enum MemoryPlanner {
                     .init(name: "activations", bytes: memory.workspaceBytes(rows: selRows, maxLength: r.seqLen, logits: true)),
                     .init(name: "resumed residual streams", bytes: sel.candidates * selRows * d * 4),
                     fusedStats, .init(name: "transforms", bytes: r.needsStatistics ? sel.candidates * d * d * 8 : 0)]))
+            }
+            if let cosine = r.cosine {
+                let total = r.samples * r.seqLen
+                let stride = SpanRows.stride(total: total, width: d, surrogate: cosine.surrogate, budget: cosine.budget / max(r.spans, 1))
+                let kept = (total + stride - 1) / stride
+                let minibatch = min(cosine.batchRows, kept)
+                phases.append(.init("cosine", [
+                    weights, workspace, spanStats,
+                    .init(name: "stored rows of \(r.spans) span(s)\(stride == 1 ? "" : ", 1 in \(stride)")",
+                          bytes: r.spans * SpanRows.matrices(surrogate: cosine.surrogate) * kept * d * 4),
+                    .init(name: "T, gradient, Adam moments, minibatch", bytes: 4 * d * d * 8 + 4 * minibatch * d * 8)]))
             }
             let held = fused ? fusedStats : spanStats
             if r.needsStatistics {
