@@ -171,6 +171,25 @@ final class PruneCommandTests: XCTestCase {
         }
     }
 
+    /// `--select perplexity` lists the race's finishers apart from the candidates it stopped early (whose partial
+    /// perplexities are not comparable); `--select-all-windows` scores all and says so in the report.
+    func testSelectionListsTheRaceFinishersApart() throws {
+        let select = ["prune", Self.model, "--dry-run", "--layers", "2", "--select", "perplexity", "--candidates", "4",
+                      "--select-windows", "6", "--no-hash"] + Self.calibration
+        let raced = OutputCapture.run(select)
+        XCTAssertEqual(raced.code, 0, raced.stderr)
+        XCTAssertTrue(raced.stdout.contains("selected by calibration perplexity among 4 candidate spans on 6 calibration windows: "), raced.stdout)
+        XCTAssertTrue(raced.stdout.contains("stopped early by the race (on the windows they ran): "), raced.stdout)
+        let all = OutputCapture.run(select + ["--select-all-windows", "--json"])
+        XCTAssertEqual(all.code, 0, all.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(all.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((json["options"] as? [String: Any])?["selectionRace"] as? Bool, false)
+        XCTAssertEqual((json["selection"] as? [[String: Any]])?.map { $0["windows"] as? Int }, [6, 6, 6, 6])
+        let refused = OutputCapture.run(["prune", Self.model, "--dry-run", "--layers", "2", "--select-all-windows"] + Self.calibration)
+        XCTAssertEqual(refused.code, 64)
+        XCTAssertTrue(refused.stderr.contains("'--select-all-windows' go with '--select perplexity'"), refused.stderr)
+    }
+
     static let smallCalibration = ["--calibration", fixtures.appendingPathComponent("calibration.jsonl").path,
                                    "--samples", "2", "--seq-len", "16"]
 

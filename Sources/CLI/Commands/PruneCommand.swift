@@ -312,18 +312,26 @@ enum PruneCommand {
             }
         }
         if let candidates = r.selection {
-            if r.options.selection == "kl" {
-                s += "  selected by KL divergence from the dense model among \(candidates.count) windows (nats/token, perplexity): "
-                    + candidates.map { String(format: "%d-%d %.4f %.2f", $0.start, $0.end, $0.klDivergence ?? .nan, $0.perplexity) }
-                        .joined(separator: ", ") + "\n"
-            } else {
-                s += "  selected by calibration perplexity among \(candidates.count) windows: "
-                    + candidates.map { String(format: "%d-%d %.2f", $0.start, $0.end, $0.perplexity) }.joined(separator: ", ") + "\n"
+            // The race's finishers were scored on every window; the others only on the first few, so their figures
+            // are listed apart and are not comparable.
+            let most = candidates.map(\.windows).max() ?? 0
+            let kl = r.options.selection == "kl"
+            func figure(_ c: PerplexitySelector.Candidate) -> String {
+                kl ? String(format: "%d-%d %.4f %.2f", c.start, c.end, c.klDivergence ?? .nan, c.perplexity)
+                   : String(format: "%d-%d %.2f", c.start, c.end, c.perplexity)
+            }
+            s += (kl ? "  selected by KL divergence from the dense model (nats/token, perplexity)" : "  selected by calibration perplexity")
+                + " among \(candidates.count) candidate spans on \(most) calibration windows: "
+                + candidates.filter { $0.windows == most }.map(figure).joined(separator: ", ") + "\n"
+            let out = candidates.filter { $0.windows < most }
+            if !out.isEmpty {
+                s += "    stopped early by the race (on the windows they ran): "
+                    + out.map { figure($0) + " (\($0.windows))" }.joined(separator: ", ") + "\n"
             }
         }
         if let f = r.fusedPass {
             s += "  fused pass: candidate windows fitted per batch \(f.fittedPerBatch.map(String.init).joined(separator: ", ")) "
-                + "of \(f.candidates)" + (f.secondPass ? "; the winner had been dropped, so pass 2 fitted it\n" : "\n")
+                + "of \(f.candidates)" + (f.secondPass ? "; a window it had dropped was needed after all, so pass 2 fitted it\n" : "\n")
         }
         let t = r.timings
         let phases = ["calibration", "distances", "distances+statistics", "select", "statistics", "solve", "cosine", "write", "hash"].compactMap { k in t[k].map { String(format: "%@ %.1f s", k, $0) } }

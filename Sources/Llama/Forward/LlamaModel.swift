@@ -167,6 +167,12 @@ public final class LlamaModel {
         workspace.release()
     }
 
+    /// Drops the activation buffers only (sized for the largest batch run so far), keeping cached weights: for a
+    /// caller about to run much smaller batches.
+    public func releaseWorkspace() {
+        workspace.release()
+    }
+
     /// Checks sample lengths and token ids.
     func validate(_ batch: ForwardBatch) throws {
         guard batch.sampleCount > 0 else { throw LlamaError.emptyBatch }

@@ -63,6 +63,12 @@ public final class SpanStatisticsObserver: CalibrationObserver {
         }
     }
 
+    /// Frees the held copies and reused buffers (the statistics stay): call once the pass is over.
+    public func releaseBuffers() {
+        held = spans.map { _ in nil }
+        spare = []; scratch = []; normed = []
+    }
+
     /// A copy of `count` floats from `source`, in a reused buffer.
     private func copy(_ source: UnsafePointer<Float>, count: Int) -> [Float] {
         var buffer = spare.popLast() ?? []

@@ -366,6 +366,9 @@ public final class Pruner {
         let table = try scorer.tables()[0]
         timings[fused ? "distances+statistics" : "distances", default: 0] += Date().timeIntervalSince(t)
         progress.end()
+        // Pass 1's batch-sized buffers are not needed by what follows (the selection runs one window at a time).
+        screened?.fit.releaseBuffers()
+        model.releaseWorkspace()
         var spans = try SpanSelector.select(distances: table.distances(n: n), n: n, spans: options.spans, numLayers: L)
         var scored: [PerplexitySelector.Candidate]?
         if let selector {
