@@ -175,7 +175,8 @@ final class PruneCommandTests: XCTestCase {
     /// perplexities are not comparable); `--select-all-windows` scores all and says so in the report.
     func testSelectionListsTheRaceFinishersApart() throws {
         let select = ["prune", Self.model, "--dry-run", "--layers", "2", "--select", "perplexity", "--candidates", "4",
-                      "--select-windows", "6", "--no-hash"] + Self.calibration
+                      "--select-windows", "6", "--no-hash", "--calibration", Self.fixtures.appendingPathComponent("calibration.jsonl").path,
+                      "--samples", "6", "--seq-len", "16"]
         let raced = OutputCapture.run(select)
         XCTAssertEqual(raced.code, 0, raced.stderr)
         XCTAssertTrue(raced.stdout.contains("selected by calibration perplexity among 4 candidate spans on 6 calibration windows: "), raced.stdout)

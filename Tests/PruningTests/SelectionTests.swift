@@ -41,10 +41,10 @@ final class SelectionTests: XCTestCase {
         let dir = try temporaryDirectory()
         func select(_ screen: ((Int, [[Double]], [Bool]) -> [Bool])?, _ name: String) throws -> PruneReport {
             let pruner = try Pruner(checkpointDirectory: PlanTests.model)
-            pruner.batchRows = 64                           // 2 samples of 32 tokens per batch: 4 batches
+            pruner.batchRows = 32                           // 2 samples of 16 tokens per batch: 4 batches
             if let screen { pruner.candidateScreen = screen }
             let cal = try pruner.loadCalibration(files: [PlanTests.fixtures.appendingPathComponent("calibration.jsonl")],
-                                                 samples: 8, seqLen: 32)
+                                                 samples: 8, seqLen: 16)
             var options = PruneOptions(layersToRemove: 2)
             options.hashFiles = false
             options.selection = .perplexity(candidates: 3, windows: 4)
@@ -77,7 +77,7 @@ final class SelectionTests: XCTestCase {
             let pruner = try Pruner(checkpointDirectory: PlanTests.model)
             pruner.selectionRacing = racing
             let cal = try pruner.loadCalibration(files: [PlanTests.fixtures.appendingPathComponent("calibration.jsonl")],
-                                                 samples: 8, seqLen: 32)
+                                                 samples: 6, seqLen: 16)
             var options = PruneOptions(layersToRemove: 2)
             options.hashFiles = false
             options.selection = .perplexity(candidates: 4, windows: 6)
