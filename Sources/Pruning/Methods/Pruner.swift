@@ -176,11 +176,6 @@ public final class Pruner {
         try validate(options, output: output)
         let start = Date()
         var timings = calibrationSeconds.map { ["calibration": $0] } ?? [:]
-        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
-            let t = Date()
-            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
-            return try body()
-        }
         var memory = try planMemory(options, samples: calibration.samples, seqLen: calibration.seqLen)
         progress.note(memory.summary)
         if memory.residency != model.residency.rawValue {
@@ -204,7 +199,7 @@ public final class Pruner {
         }
 
         // The report, with every output file's size and digest (hashed while written).
-        let inputHashes = try timed("hash") { try Self.hashFiles(options.hashFiles ? checkpoint.weights.files.map(\.url) : []) }
+        let inputHashes = try Self.timed("hash", &timings) { try Self.hashFiles(options.hashFiles ? checkpoint.weights.files.map(\.url) : []) }
         let n = options.windowLength
         func report(outputs: [CheckpointWriter.WrittenFile]) -> PruneReport {
             timings["total"] = Date().timeIntervalSince(start) + (calibrationSeconds ?? 0)
@@ -282,35 +277,30 @@ public final class Pruner {
     /// cosine stage and the scales, on `model` as it is.
     func planRound(_ calibration: CalibrationSet, _ options: PruneOptions, _ batches: CalibrationBatches, fused: Bool,
                    _ progress: Progress, _ timings: inout [String: Double]) throws -> Round {
-        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
-            let t = Date()
-            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
-            return try body()
-        }
         let chosen = try chooseSpans(calibration, options, batches, fused: fused, progress, &timings)
         let (spans, table, selection, magnitudes) = (chosen.spans, chosen.table, chosen.selection, chosen.magnitudes)
-        var screening = chosen.fusedPass   // secondPass is set below if the winner had been dropped
+        var screening = chosen.fusedPass   // secondPass is set below if a chosen span had been dropped
         var fits: [(transform: LinearTransform, rows: Int)] = []
         let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
         var scales: [Int: Double] = [:]
         if estimator.needsStatistics {
             // The fused pass's (or the selection's) statistics, unless a chosen span had been dropped by the screening.
             if screening != nil && chosen.statistics == nil { screening?.secondPass = true }
-            let stats = try chosen.statistics ?? timed("statistics") { try collect(spans, calibration, options, batches, progress) }
+            let stats = try chosen.statistics ?? Self.timed("statistics", &timings) { try collect(spans, calibration, options, batches, progress) }
             model.releaseMemory()
-            fits = try timed("solve") {
+            fits = try Self.timed("solve", &timings) {
                 try zip(spans, stats).compactMap { span, st in
                     try estimator.estimate(st, span: span, ridge: options.ridge, compensation: compensation).map { ($0, st.rows) }
                 }
             }
             if estimator == .cosine {
-                fits = try timed("cosine") { try refineCosine(spans, fits, stats, calibration, options, batches, progress) }
+                fits = try Self.timed("cosine", &timings) { try refineCosine(spans, fits, stats, calibration, options, batches, progress) }
             }
             for (span, fit) in zip(spans, fits) { if let s = fit.transform.scale { scales[span.keptLayer] = s } }
         }
         if compensation == .scale && !estimator.needsStatistics {
             // Prune&Comp's magnitude ratio; pass 1 measured it unless the start was forced.
-            let observer = try magnitudes ?? timed("magnitudes") { try measureMagnitudes(through: spans.map(\.lastRemoved).max()!, calibration, batches, progress) }
+            let observer = try magnitudes ?? Self.timed("magnitudes", &timings) { try measureMagnitudes(through: spans.map(\.lastRemoved).max()!, calibration, batches, progress) }
             for span in spans { scales[span.keptLayer] = try observer.scale(of: span) }
         }
         model.releaseMemory()
@@ -328,11 +318,6 @@ public final class Pruner {
         let fused = fused && options.spans == 1
         if let forced = options.forcedStart {
             return ([try SpanSelector.forced(start: forced, n: options.layersToRemove, numLayers: L)], nil, nil, nil, nil, nil)
-        }
-        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
-            let t = Date()
-            defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
-            return try body()
         }
         var selectedStatistics: [Span: LeastSquaresAccumulator] = [:]   // of the chosen spans, or the shortlist
         var secondPass = false                                          // a shortlisted window was fitted after pass 1
@@ -378,11 +363,13 @@ public final class Pruner {
             let estimator = options.effectiveEstimator, compensation = options.effectiveCompensation
             if estimator.needsStatistics {
                 // From pass 1 where it kept them; the rest (all of them when not fused) in one pass 2.
-                let missing = shortlist.filter { screened?.fit.statistics(of: $0) == nil }
-                let late = missing.isEmpty ? [] : try timed("statistics") { try collect(missing, calibration, options, batches, progress) }
-                if screened != nil && !missing.isEmpty { secondPass = true }
-                for (span, st) in zip(missing, late) { selectedStatistics[span] = st }
-                for span in shortlist where selectedStatistics[span] == nil { selectedStatistics[span] = screened?.fit.statistics(of: span) }
+                for span in shortlist { selectedStatistics[span] = screened?.fit.statistics(of: span) }
+                let missing = shortlist.filter { selectedStatistics[$0] == nil }
+                if !missing.isEmpty {
+                    secondPass = screened != nil
+                    let late = try Self.timed("statistics", &timings) { try collect(missing, calibration, options, batches, progress) }
+                    for (span, st) in zip(missing, late) { selectedStatistics[span] = st }
+                }
                 fitted = try shortlist.map { span in
                     try estimator.estimate(selectedStatistics[span]!, span: span, ridge: options.ridge, compensation: compensation)
                 }
@@ -405,6 +392,13 @@ public final class Pruner {
         let statistics = spans.allSatisfy { selectedStatistics[$0] != nil } ? spans.map { selectedStatistics[$0]! } : nil
         let record = screened.map { PruneReport.FusedPass(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch, secondPass: secondPass) }
         return (spans, table, statistics, record, scored, magnitudes)
+    }
+
+    /// Runs `body`, adding its wall time to `timings[key]`.
+    private static func timed<T>(_ key: String, _ timings: inout [String: Double], _ body: () throws -> T) rethrows -> T {
+        let t = Date()
+        defer { timings[key, default: 0] += Date().timeIntervalSince(t) }
+        return try body()
     }
 
     /// Pass 2: the statistics of `spans`, streaming the calibration set to the end of the last one.
