@@ -115,6 +115,7 @@ final class PruneCommandTests: XCTestCase {
         let never = dir.appendingPathComponent("never").path
         for (args, code, message) in [
             (["--method", "multipruner", "--layers", "2"], 64, "'--layers' does not apply to '--method multipruner'"),
+            (["--method", "multipruner", "--ratio", "0.2", "--select-all-windows"], 64, "'--select-all-windows' does not apply to '--method multipruner'"),
             (["--method", "multipruner"], 64, "'--method multipruner' needs '--ratio R'"),
             (["--method", "multipruner", "--ratio", "0.2", "--distribution", "1:2"], 64, "'1:2' is not three non-negative numbers"),
             (["--method", "multipruner", "--ratio", "0.2", "--distribution", "0:0:0"], 64, "sums to zero"),
