@@ -3,7 +3,8 @@
 #   separate: for n in 2 4 6 8, `prune --layers n` (ReplaceMe) and `prune --method drop --start <its span>`,
 #             then `perplexity` of each of the 8 checkpoints on both held-out texts (16 runs);
 #   sweep:    `sweep --layers 2,4,6,8 --methods drop,replaceme` on the same texts and calibration.
-# Prints both wall times, their ratio, both peak RSS figures, and checks that every perplexity agrees (1e-5).
+# Prints both wall times, their ratio, both peak RSS figures, the sweep's phases (calibration passes, evaluation of
+# the configurations and of the dense model), and checks that every perplexity agrees (1e-5).
 # Usage: scripts/bench-sweep.sh   (env: BIN, MODEL, MAX_TOKENS (16368 per text), LAYERS (2,4,6,8))
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -56,6 +57,13 @@ for r in sweep["rows"]:
 print(f"separate runs: {t1 - t0:.1f} s, peak RSS {int(sys.argv[6]) / 1024:.0f} MiB")
 print(f"sweep:         {t2 - t1:.1f} s, peak RSS {int(sys.argv[7]) / 1024:.0f} MiB")
 print(f"sweep / separate wall time: {(t2 - t1) / (t1 - t0):.3f}x (target <= 0.4x)")
+tm = sweep["timings"]
+pass1 = tm.get("distances+statistics", tm.get("distances", 0)) + tm.get("statistics", 0)
+evaluation = sum(v for k, v in tm.items() if k.startswith("evaluate "))
+configs = sum(r["evalSeconds"] for r in sweep["rows"])
+print(f"sweep phases: calibration passes {pass1:.1f} s, evaluation {evaluation:.1f} s (the configurations after their first "
+      f"edited layer {configs:.1f} s, the dense model {evaluation - configs:.1f} s); the evaluation alone is "
+      f"{evaluation / (t1 - t0):.3f}x of the separate runs")
 print(f"largest relative perplexity difference: {worst:.2e} (target <= 1e-5)")
 sys.exit(0 if worst <= 1e-5 else 1)
 PY

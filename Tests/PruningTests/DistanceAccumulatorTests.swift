@@ -34,7 +34,7 @@ final class DistanceAccumulatorTests: XCTestCase {
             cur = zip(cur, upd).map { $0 + 0.4 * $1 }
             states.append(cur)
         }
-        let acc = try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: tokens, perSampleN: 2)
+        let acc = try DistanceAccumulator(numLayers: layers, maxN: maxN, width: d, tokens: tokens, perSampleLengths: [2, 3])
         for b in batches {
             let ranges = (0..<b.count).map { ($0 * t)..<(($0 + 1) * t) }
             for k in 0..<layers {
@@ -54,16 +54,20 @@ final class DistanceAccumulatorTests: XCTestCase {
                 XCTAssertEqual(table.distance(start: s, n: n), want, accuracy: 1e-6, "n=\(n) s=\(s) \(tokens)")
             }
         }
-        // Per-sample distances of the n = 2 windows (what CandidateScreen judges from), in sample order.
-        let perSample = acc.sampleDistances()
-        XCTAssertEqual(perSample.count, layers - 2)
-        for s in 1...(layers - 2) {
-            XCTAssertEqual(perSample[s - 1].count, samples)
-            for k in 0..<samples {
-                let want = direct(states, rowsPerSample: t, samples: k..<(k + 1), d: d, s: s, n: 2, all: tokens == .all)
-                XCTAssertEqual(perSample[s - 1][k], want, accuracy: 1e-6, "sample \(k) s=\(s) \(tokens)")
+        // Per-sample distances of the n = 2 and n = 3 windows (what CandidateScreen judges from), in sample order;
+        // none for a length not asked for.
+        for n in [2, 3] {
+            let perSample = acc.sampleDistances(n: n)
+            XCTAssertEqual(perSample.count, layers - n)
+            for s in 1...(layers - n) {
+                XCTAssertEqual(perSample[s - 1].count, samples)
+                for k in 0..<samples {
+                    let want = direct(states, rowsPerSample: t, samples: k..<(k + 1), d: d, s: s, n: n, all: tokens == .all)
+                    XCTAssertEqual(perSample[s - 1][k], want, accuracy: 1e-6, "sample \(k) s=\(s) n=\(n) \(tokens)")
+                }
             }
         }
+        XCTAssertTrue(acc.sampleDistances(n: 1).isEmpty)
     }
 
     func testLastTokenMatchesDefinition() throws { try run(tokens: .last, batches: [0..<4]) }

@@ -67,7 +67,8 @@ final class PassesTests: XCTestCase {
         let cal = try calibration()
         let rec = Recorder()
         try model.forward(CalibrationBatches.batch(cal, 0..<cal.samples), observer: rec)
-        let spans = [Span(start: 1, count: 2), Span(start: 4, count: 2)]
+        // Overlapping spans of different lengths, two sharing kept block 0 and one starting where another ends.
+        let spans = [Span(start: 1, count: 2), Span(start: 1, count: 3), Span(start: 2, count: 1), Span(start: 4, count: 2)]
         let stats = try SpanStatisticsObserver.collect(model: model, calibration: cal, spans: spans,
                                                     batches: CalibrationBatches(samples: cal.samples, seqLen: cal.seqLen, targetRows: 20))
         let d = Self.geometry.hiddenSize, r = cal.samples * cal.seqLen

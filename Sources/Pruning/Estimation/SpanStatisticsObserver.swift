@@ -4,25 +4,32 @@ import TensorCore
 /// Accumulates the least-squares statistics of several spans from the layer observer of one forward pass.
 ///
 /// For span (s, n): at block s−1 it copies the batch's M_{s−1} and Y_{s−1} ([R, D] each); at block s+n−1 it adds
-/// rows X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} to the span's `LeastSquaresAccumulator` and drops the copies. Spans may
-/// overlap (each has its own copies), which lets pass 1 fit every candidate window at once; `stopFitting` (between
-/// batches) and `observe(_:keep:)` (as a window ends) drop candidates (`CandidateScreen`), freeing their statistics.
+/// rows X = M_{s−1}, Z = L_{s+n−1} − Y_{s−1} to the span's `LeastSquaresAccumulator`. Spans may overlap and may
+/// have different lengths, which lets pass 1 fit every candidate window at once (of one n for `prune`, of every n for
+/// `sweep`); spans with the same kept block share one copy of its M and Y, freed once the last of them has ended.
+/// `stopFitting` (between batches) and `observe(_:keep:)` (as a window ends) drop candidates (`CandidateScreen`),
+/// freeing their statistics; a span's statistics are allocated when its first rows arrive, so a candidate dropped
+/// before that never holds any.
 /// Quirk choice: the target at the model's last block is the raw L_{L−1}, or RMSNorm_final(L_{L−1}) when
 /// `finalNorm` is given (the reference's HF indexing).
 public final class SpanStatisticsObserver: CalibrationObserver {
     public let spans: [Span]
-    /// Statistics of each span; nil once the span was dropped by `stopFitting`.
-    public private(set) var fitted: [LeastSquaresAccumulator?]
-    /// The statistics of every span (all must still be fitted).
-    public var stats: [LeastSquaresAccumulator] { fitted.map { $0! } }
     /// Which spans are still being fitted.
-    public var alive: [Bool] { fitted.map { $0 != nil } }
+    public private(set) var alive: [Bool]
+    /// Statistics of each span: nil before its first rows and once it was dropped.
+    private var fitted: [LeastSquaresAccumulator?]
+    /// The statistics of every span (all must still be fitted).
+    public var stats: [LeastSquaresAccumulator] {
+        precondition(alive.allSatisfy { $0 }, "a span was dropped")
+        return spans.indices.map { statistics(at: $0)! }
+    }
     private let numLayers: Int
     private let width: Int
+    private let withResidual: Bool
     private let finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)?
-    // Copies of M_{s−1} and Y_{s−1} ([R, D] each) held from the kept block to the span's end; their buffers are
-    // returned to `spare` and reused (no fresh pages for every batch).
-    private var held: [(m: [Float], y: [Float])?]
+    // held[k]: copies of M_k and Y_k ([R, D] each) of this batch, held from kept block k until the last fitted span
+    // kept at k has ended; their buffers are returned to `spare` and reused (no fresh pages for every batch).
+    private var held: [Int: (m: [Float], y: [Float])] = [:]
     private var spare: [[Float]] = []
     private var scratch: [Float] = []
     /// Targets from elsewhere, by end block: when set for block k (this batch's [R, D]), spans ending at k regress
@@ -37,8 +44,9 @@ public final class SpanStatisticsObserver: CalibrationObserver {
                 finalNorm: ((Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil,
                 withResidual: Bool = false) {
         self.spans = spans; self.numLayers = numLayers; self.width = width; self.finalNorm = finalNorm
-        fitted = spans.map { _ in LeastSquaresAccumulator(width: width, withResidual: withResidual) }
-        held = spans.map { _ in nil }
+        self.withResidual = withResidual
+        alive = spans.map { _ in true }
+        fitted = spans.map { _ in nil }
     }
 
     /// The last block any span needs.
@@ -46,26 +54,28 @@ public final class SpanStatisticsObserver: CalibrationObserver {
 
     /// Whether a span still fitted reads block k's activations (k is its kept block or its last removed one).
     public func readsLayer(_ k: Int) -> Bool {
-        spans.indices.contains { fitted[$0] != nil && (spans[$0].keptLayer == k || spans[$0].lastRemoved == k) }
+        spans.indices.contains { alive[$0] && (spans[$0].keptLayer == k || spans[$0].lastRemoved == k) }
     }
 
     /// The statistics of `span`, or nil if it is not one of the spans or was dropped.
     public func statistics(of span: Span) -> LeastSquaresAccumulator? {
-        spans.firstIndex(of: span).flatMap { fitted[$0] }
+        spans.firstIndex(of: span).flatMap { statistics(at: $0) }
+    }
+
+    /// Span j's statistics (zero before its first rows), nil once dropped.
+    private func statistics(at j: Int) -> LeastSquaresAccumulator? {
+        alive[j] ? fitted[j] ?? LeastSquaresAccumulator(width: width, withResidual: withResidual) : nil
     }
 
     /// Stops fitting the spans whose `keep` entry is false and frees their statistics. Call between batches.
     public func stopFitting(keep: [Bool]) {
         precondition(keep.count == spans.count, "one flag per span")
-        for j in spans.indices where !keep[j] {
-            fitted[j] = nil
-            release(j)
-        }
+        for j in spans.indices where !keep[j] { drop(j) }
     }
 
     /// Frees the held copies and reused buffers (the statistics stay): call once the pass is over.
     public func releaseBuffers() {
-        held = spans.map { _ in nil }
+        held = [:]
         spare = []; scratch = []; normed = []
     }
 
@@ -77,19 +87,32 @@ public final class SpanStatisticsObserver: CalibrationObserver {
         return buffer
     }
 
-    private func release(_ j: Int) {
-        if let h = held[j] { spare += [h.m, h.y] }
-        held[j] = nil
+    private func drop(_ j: Int) {
+        alive[j] = false
+        fitted[j] = nil
+    }
+
+    /// Returns to `spare` the copies no fitted span ending after block `layer` reads.
+    private func releaseCopies(after layer: Int) {
+        for k in Array(held.keys) where !spans.indices.contains(where: {
+            alive[$0] && spans[$0].keptLayer == k && spans[$0].lastRemoved > layer
+        }) {
+            spare += [held[k]!.m, held[k]!.y]
+            held[k] = nil
+        }
     }
 
     /// - Parameter keep: asked for span j when its end block arrives, before its rows are added; false stops
     ///   fitting it (as `stopFitting`), e.g. when the distances so far already rule it out.
     public func observe(_ s: LayerStates, keep: (Int) -> Bool = { _ in true }) {
         let count = s.rows * width
-        for (j, span) in spans.enumerated() where s.layer == span.keptLayer && fitted[j] != nil {
-            held[j] = (copy(s.mlpOutput, count: count), copy(s.attentionResidual, count: count))
+        defer { releaseCopies(after: s.layer) }
+        if held[s.layer] == nil && spans.indices.contains(where: { alive[$0] && spans[$0].keptLayer == s.layer }) {
+            held[s.layer] = (copy(s.mlpOutput, count: count), copy(s.attentionResidual, count: count))
         }
-        guard spans.indices.contains(where: { spans[$0].lastRemoved == s.layer && held[$0] != nil }) else { return }
+        guard spans.indices.contains(where: {
+            alive[$0] && spans[$0].lastRemoved == s.layer && held[spans[$0].keptLayer] != nil
+        }) else { return }
         if let external = externalTargets[s.layer] {
             precondition(external.count == count, "external targets must be [R, D] of this batch")
             external.withUnsafeBufferPointer { accumulate(s, output: $0.baseAddress!, keep: keep) }
@@ -113,20 +136,19 @@ public final class SpanStatisticsObserver: CalibrationObserver {
 
     /// Adds this batch's rows to every span ending at block `s.layer`. target: [R, D], L_{s+n−1} (or its norm).
     private func accumulate(_ s: LayerStates, target: UnsafePointer<Float>, keep: (Int) -> Bool) {
-        for (j, span) in spans.enumerated() where s.layer == span.lastRemoved {
-            guard let h = held[j] else { continue }
+        for (j, span) in spans.enumerated() where s.layer == span.lastRemoved && alive[j] {
+            guard let h = held[span.keptLayer] else { continue }
             guard keep(j) else {
-                fitted[j] = nil
-                release(j)
+                drop(j)
                 continue
             }
+            if fitted[j] == nil { fitted[j] = LeastSquaresAccumulator(width: width, withResidual: withResidual) }
             h.m.withUnsafeBufferPointer { mb in
                 h.y.withUnsafeBufferPointer { yb in
                     fitted[j]!.add(rows: s.rows, mlpOut: mb.baseAddress!, attnResidual: yb.baseAddress!,
                                  spanOut: target, scratch: &scratch)
                 }
             }
-            release(j)
         }
     }
 

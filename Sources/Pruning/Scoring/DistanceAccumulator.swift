@@ -23,19 +23,19 @@ public final class DistanceAccumulator {
     private var recent: [Int: [Int: [Float]]] = [:]
     private var sampleIDs = Set<Int>()
     private var positions = 0
-    /// The window length whose per-sample distances are kept (nil: none).
-    public let perSampleN: Int?
-    // perSample[s-1][sample]: the distance of window (s, perSampleN) for each sample (its mean over positions in
-    // `.all` mode); kept for `CandidateScreen`.
-    private var perSample: [[Int: Double]]
+    /// The window lengths whose per-sample distances are kept (empty: none).
+    public let perSampleLengths: Set<Int>
+    // perSample[n][s-1][sample]: the distance of window (s, n) for each sample (its mean over positions in
+    // `.all` mode), for n in `perSampleLengths`; kept for `CandidateScreen`.
+    private var perSample: [Int: [[Int: Double]]]
 
-    /// - Parameter perSampleN: also keep every sample's own distance for the windows of this length.
-    public init(numLayers: Int, maxN: Int, width: Int, tokens: DistanceTokens, perSampleN: Int? = nil) throws {
+    /// - Parameter perSampleLengths: also keep every sample's own distance for the windows of these lengths.
+    public init(numLayers: Int, maxN: Int, width: Int, tokens: DistanceTokens, perSampleLengths: Set<Int> = []) throws {
         try SpanSelector.validate(n: maxN, numLayers: numLayers)
-        if let k = perSampleN { precondition((1...maxN).contains(k), "perSampleN must be in 1...maxN") }
+        precondition(perSampleLengths.allSatisfy { (1...maxN).contains($0) }, "per-sample lengths must be in 1...maxN")
         self.numLayers = numLayers; self.maxN = maxN; self.width = width; self.tokens = tokens
-        self.perSampleN = perSampleN
-        perSample = [[Int: Double]](repeating: [:], count: perSampleN.map { numLayers - $0 } ?? 0)
+        self.perSampleLengths = perSampleLengths
+        perSample = Dictionary(uniqueKeysWithValues: perSampleLengths.map { ($0, [[Int: Double]](repeating: [:], count: numLayers - $0)) })
         sums = (1...maxN).map { [Double](repeating: 0, count: numLayers - $0) }
         counts = (1...maxN).map { [Int](repeating: 0, count: numLayers - $0) }
         lastUnit = [[Int: [Double]]](repeating: [:], count: numLayers)
@@ -64,7 +64,7 @@ public final class DistanceAccumulator {
                     let angle = Self.angular(UnitVectors.dot64(u, v))
                     sums[n - 1][a] += angle
                     counts[n - 1][a] += 1
-                    if n == perSampleN { perSample[a][firstSample + i] = angle }
+                    if perSample[n] != nil { perSample[n]![a][firstSample + i] = angle }
                 }
             }
             // Unit vectors older than maxN blocks are no longer needed.
@@ -98,7 +98,7 @@ public final class DistanceAccumulator {
                                     sample += Self.angular(Double(Kernels.dot(count: d, a: ub.baseAddress! + t * d, b: vb.baseAddress! + t * d)))
                                 }
                                 total += sample
-                                if n == perSampleN { perSample[a][firstSample + i] = sample / Double(r.count) }
+                                if perSample[n] != nil { perSample[n]![a][firstSample + i] = sample / Double(r.count) }
                             }
                         }
                     }
@@ -112,11 +112,11 @@ public final class DistanceAccumulator {
         }
     }
 
-    /// Per-sample distances of the windows of length `perSampleN` seen so far: [start − 1][k], samples in
-    /// increasing global index (the same samples for every start once their batch is complete). Empty without
-    /// `perSampleN`.
-    public func sampleDistances() -> [[Double]] {
-        perSample.map { bySample in bySample.keys.sorted().map { bySample[$0]! } }
+    /// Per-sample distances of the windows of length n seen so far: [start − 1][k], samples in increasing global
+    /// index (the same samples for every start once their batch is complete). Empty unless n is in
+    /// `perSampleLengths`.
+    public func sampleDistances(n: Int) -> [[Double]] {
+        (perSample[n] ?? []).map { bySample in bySample.keys.sorted().map { bySample[$0]! } }
     }
 
     /// The finished table (means of the accumulated sums).

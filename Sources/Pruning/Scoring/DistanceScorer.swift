@@ -22,14 +22,14 @@ public final class DistanceScorer: CalibrationObserver {
     private let model: LlamaModel
     private var normed: [Float] = []                   // normed: [R, D], final-normed last block output
 
-    /// - Parameter perSampleN: also keep every sample's own distance for the windows of this length (screening).
-    public init(model: LlamaModel, maxN: Int, modes: [Mode], perSampleN: Int? = nil) throws {
+    /// - Parameter perSampleLengths: also keep every sample's own distance for the windows of these lengths (screening).
+    public init(model: LlamaModel, maxN: Int, modes: [Mode], perSampleLengths: Set<Int> = []) throws {
         let g = model.geometry
         self.model = model
         self.modes = modes
         accumulators = try modes.map {
             try DistanceAccumulator(numLayers: g.layerCount, maxN: maxN, width: g.hiddenSize, tokens: $0.tokens,
-                                    perSampleN: perSampleN)
+                                    perSampleLengths: perSampleLengths)
         }
     }
 

@@ -5,12 +5,14 @@ import SafeTensors
 /// `replaceme sweep`: many pruning ratios and methods from one calibration run, each configuration evaluated as
 /// an edited model in memory.
 ///
-/// 1. pass 1 (`CalibrationRun` + `DistanceScorer`) up to the largest n: the distances of every span length;
-///    the lowest-distance span of each n (as `prune` chooses it with one span);
-/// 2. pass 2, only when a method's estimator needs statistics: one run to the end of the last chosen span fits
-///    every chosen span at once (`SpanStatisticsObserver`), the shortlists of methods that select by perplexity
-///    included; each estimator solves its spans; a method that selects by perplexity (`replaceme-select`) then
-///    scores its shortlist of each n on the calibration windows (`PerplexitySelector`) and keeps the lowest;
+/// 1. pass 1 (`CalibrationRun` + `DistanceScorer`) up to the largest n: the distances of every span length; when
+///    a method's estimator needs statistics, the same pass fits every candidate window of every n at once
+///    (`ScreenedCandidates`: `SpanStatisticsObserver` screened per n by `CandidateScreen` to those that can still be
+///    among the lowest, the shortlist's K when a method selects by perplexity); the lowest-distance span of each n
+///    (as `prune` chooses it with one span);
+/// 2. pass 2 only for a chosen span (or shortlisted one) the screen had dropped, to the end of the last of them;
+///    each estimator solves its spans; a method that selects by perplexity (`replaceme-select`) then scores its
+///    shortlist of each n on the calibration windows (`PerplexitySelector`) and keeps the lowest;
 /// 3. each configuration (method × n) becomes a `ModelEdit`; on each evaluation text the dense model runs once
 ///    per batch of windows and every configuration resumes from the residual stream entering its first edited
 ///    layer (`PerplexityEvaluator.evaluate(edits:)`), so the shared dense prefix is computed once.
@@ -63,51 +65,78 @@ public final class Sweep {
         // The methods that share pass 1 and pass 2; the others run their own passes per configuration.
         let shared = methods.filter { !$0.needsOwnPasses }
 
-        // Pass 1: the distances of every span length up to the largest.
-        let maxN = layerCounts.max()!
-        let scorer = try DistanceScorer(model: model, maxN: maxN,
-                                        modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)])
-        // Drop with compensation needs every block's magnitudes (`MagnitudeObserver`).
-        let magnitudes = shared.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
-            ? MagnitudeObserver(numLayers: L, width: g.hiddenSize) : nil
-        let run = CalibrationRun(model: model, calibration: calibration)
-        var t = Date()
-        let p1 = progress.begin("pass 1: distances (n ≤ \(maxN))", run.steps(through: L - 1), "layers")
-        try run.run(through: L - 1, observers: [scorer] + (magnitudes.map { [$0] } ?? []), progress: p1)
-        progress.end()
-        let table = try scorer.tables()[0]
-        timings["distances"] = Date().timeIntervalSince(t)
-        let spans = try Dictionary(uniqueKeysWithValues: layerCounts.map { n in
-            (n, try SpanSelector.select(distances: table.distances(n: n), n: n, spans: 1, numLayers: L)[0])
-        })
         // Shortlists of the methods that select by perplexity (one selector for all of them).
         var selector: PerplexitySelector?
         for m in shared { if case .perplexity(let k, let w)? = m.selection { selector = PerplexitySelector(candidates: k, windows: w) } }
+        let compensations = Set(shared.filter { $0.estimator.needsStatistics }.map(\.compensation))
+        let fused = !compensations.isEmpty
+
+        // Pass 1: the distances of every span length up to the largest and, when an estimator needs statistics,
+        // the statistics of every candidate window of every n at once, screened per n to those that can still be
+        // among the lowest (the shortlist's K when a method selects by perplexity, else 1).
+        let maxN = layerCounts.max()!
+        let scorer = try DistanceScorer(model: model, maxN: maxN,
+                                        modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)],
+                                        perSampleLengths: fused ? Set(layerCounts) : [])
+        let keep = selector?.candidates ?? 1, candidateScreen = pruner.candidateScreen
+        let screened = fused ? ScreenedCandidates(
+            fit: SpanStatisticsObserver(
+                spans: layerCounts.flatMap { n in SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) } },
+                numLayers: L, width: g.hiddenSize,
+                finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                withResidual: compensations.contains(.scale)),
+            distances: scorer.accumulators[0], screen: { candidateScreen(keep, $0, $1) }) : nil
+        // Drop with compensation needs every block's magnitudes (`MagnitudeObserver`).
+        let magnitudes = shared.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
+            ? MagnitudeObserver(numLayers: L, width: g.hiddenSize) : nil
+        let run = CalibrationRun(model: model, calibration: calibration,
+                                 batches: CalibrationBatches(samples: calibration.samples, seqLen: calibration.seqLen, targetRows: pruner.batchRows))
+        var t = Date()
+        let p1 = progress.begin(fused ? "pass 1: distances + statistics (n ≤ \(maxN))" : "pass 1: distances (n ≤ \(maxN))",
+                                run.steps(through: L - 1), "layers")
+        let observers: [CalibrationObserver] = [scorer] + (screened.map { [$0] } ?? []) + (magnitudes.map { [$0] } ?? [])
+        try run.run(through: L - 1, observers: observers, progress: p1)
+        progress.end()
+        screened?.fit.releaseBuffers()
+        model.releaseWorkspace()
+        let table = try scorer.tables()[0]
+        timings[fused ? "distances+statistics" : "distances"] = Date().timeIntervalSince(t)
+        let spans = try Dictionary(uniqueKeysWithValues: layerCounts.map { n in
+            (n, try SpanSelector.select(distances: table.distances(n: n), n: n, spans: 1, numLayers: L)[0])
+        })
         let shortlists = selector.map { s in Dictionary(uniqueKeysWithValues: layerCounts.map { ($0, s.shortlist(table, n: $0)) }) } ?? [:]
 
-        // Pass 2: the statistics of every chosen span, when an estimator needs them; each span solved with and
-        // without compensation as the methods ask.
+        // The statistics of every chosen span from pass 1; a pass 2 only for those the screen had dropped (a span
+        // that won in the end although it trailed after some samples). Each span solved with and without
+        // compensation as the methods ask.
         var transforms: [Compensation: [Span: LinearTransform]] = [:]
-        var rows: [Span: Int] = [:]
-        let compensations = Set(shared.filter { $0.estimator.needsStatistics }.map(\.compensation))
-        if !compensations.isEmpty {
-            t = Date()
+        var secondPass = false
+        if let screened {
             let distinct = Array(Set(spans.values).union(shortlists.values.flatMap { $0 }))
                 .sorted { ($0.start, $0.count) < ($1.start, $1.count) }
-            let collector = SpanStatisticsObserver(spans: distinct, numLayers: L, width: g.hiddenSize,
-                                                   finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
-                                                   withResidual: compensations.contains(.scale))
-            let p2 = progress.begin("pass 2: statistics (\(distinct.count) spans)", run.steps(through: collector.lastLayer), "layers")
-            try run.run(through: collector.lastLayer, observers: [collector], progress: p2)
-            progress.end()
-            try collector.checkFinite()
-            timings["statistics"] = Date().timeIntervalSince(t)
+            var statistics: [Span: LeastSquaresAccumulator] = [:]
+            for span in distinct { statistics[span] = screened.fit.statistics(of: span) }
+            let missing = distinct.filter { statistics[$0] == nil }
+            if !missing.isEmpty {
+                t = Date()
+                secondPass = true
+                let collector = SpanStatisticsObserver(spans: missing, numLayers: L, width: g.hiddenSize,
+                                                       finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                                                       withResidual: compensations.contains(.scale))
+                let p2 = progress.begin("pass 2: statistics (\(missing.count) spans the screen had dropped)",
+                                        run.steps(through: collector.lastLayer), "layers")
+                try run.run(through: collector.lastLayer, observers: [collector], progress: p2)
+                progress.end()
+                for (span, st) in zip(missing, collector.stats) { statistics[span] = st }
+                timings["statistics"] = Date().timeIntervalSince(t)
+            }
             t = Date()
-            for (span, st) in zip(distinct, collector.stats) {
+            for span in distinct {
+                let st = statistics[span]!
+                try st.checkFinite(layer: span.keptLayer)
                 for c in compensations {
                     transforms[c, default: [:]][span] = try SpanEstimator.leastSquares.estimate(st, span: span, ridge: ridge, compensation: c)
                 }
-                rows[span] = st.rows
             }
             timings["solve"] = Date().timeIntervalSince(t)
         }
@@ -239,7 +268,9 @@ public final class Sweep {
         let report = SweepReport(input: pruner.inputDirectory.path, inputLayers: L, parameters: totalParameters,
                                  calibrationSamples: calibration.samples, calibrationSeqLen: calibration.seqLen,
                                  seqLen: seqLen, texts: texts, rows: rowsOut + searchRows, distances: table, timings: timings,
-                                 peakMemoryBytes: PruneReport.peakMemoryBytes())
+                                 peakMemoryBytes: PruneReport.peakMemoryBytes(),
+                                 fusedPass: screened.map { .init(candidates: $0.fit.spans.count, fittedPerBatch: $0.fittedPerBatch,
+                                                                 secondPass: secondPass) })
         return (report, edits)
     }
 

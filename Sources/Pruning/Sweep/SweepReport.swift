@@ -66,6 +66,10 @@ public struct SweepReport: Codable, Sendable {
     public var distances: DistanceTable
     public var timings: [String: Double]
     public var peakMemoryBytes: Int
+    /// Pass 1's fitting of every candidate window (nil when no method needs statistics): the candidates over all n,
+    /// how many were still fitted at the end of each batch, and whether a chosen span the screen had dropped
+    /// needed a second pass.
+    public var fusedPass: PruneReport.FusedPass? = nil
 
     public func jsonData() throws -> Data { try ReportJSON.encode(self) }
 
