@@ -120,14 +120,13 @@ public final class Sweep {
             if !missing.isEmpty {
                 t = Date()
                 secondPass = true
-                let collector = SpanStatisticsObserver(spans: missing, numLayers: L, width: g.hiddenSize,
-                                                       finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
-                                                       withResidual: compensations.contains(.scale))
                 let p2 = progress.begin("pass 2: statistics (\(missing.count) spans the screen had dropped)",
-                                        run.steps(through: collector.lastLayer), "layers")
-                try run.run(through: collector.lastLayer, observers: [collector], progress: p2)
+                                        run.steps(through: missing.map(\.lastRemoved).max()!), "layers")
+                let late = try SpanStatisticsObserver.collect(model: model, calibration: calibration, spans: missing,
+                                                              finalNormQuirk: finalNormQuirk, withResidual: compensations.contains(.scale),
+                                                              batches: run.batches, progress: p2)
                 progress.end()
-                for (span, st) in zip(missing, collector.stats) { statistics[span] = st }
+                for (span, st) in zip(missing, late) { statistics[span] = st }
                 timings["statistics"] = Date().timeIntervalSince(t)
             }
             t = Date()
