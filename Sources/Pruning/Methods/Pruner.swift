@@ -334,12 +334,9 @@ public final class Pruner {
         let scorer = try DistanceScorer(model: model, maxN: n,
                                         modes: [.init(tokens: options.distanceTokens, finalNormQuirk: options.finalNormQuirk)],
                                         perSampleLengths: fused ? [n] : [])
-        let screened = fused ? ScreenedCandidates(
-            fit: SpanStatisticsObserver(
-                spans: SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) }, numLayers: L,
-                width: d, finalNorm: options.finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
-                withResidual: options.effectiveCompensation == .scale),
-            distances: scorer.accumulators[0], screen: screen) : nil
+        let screened = fused ? ScreenedCandidates(everyWindowOf: [n], model: model, finalNormQuirk: options.finalNormQuirk,
+                                                  withResidual: options.effectiveCompensation == .scale,
+                                                  distances: scorer.accumulators[0], screen: screen) : nil
         // Drop with compensation: every block's magnitudes, for the scale of whichever span wins.
         let magnitudes = options.effectiveCompensation == .scale && !options.effectiveEstimator.needsStatistics
             ? MagnitudeObserver(numLayers: L, width: d) : nil

@@ -27,6 +27,18 @@ public final class ScreenedCandidates: CalibrationObserver {
                      "the accumulator must keep per-sample distances of every candidate length")
     }
 
+    /// Every valid window of each length in `lengths` (`SpanSelector.validStarts`), fitted on `model`'s activations;
+    /// `finalNormQuirk` and `withResidual` as for `SpanStatisticsObserver`.
+    public convenience init(everyWindowOf lengths: [Int], model: LlamaModel, finalNormQuirk: Bool, withResidual: Bool,
+                            distances: DistanceAccumulator, screen: @escaping (_ distances: [[Double]], _ alive: [Bool]) -> [Bool]) {
+        let g = model.geometry
+        let spans = lengths.flatMap { n in SpanSelector.validStarts(n: n, numLayers: g.layerCount).map { Span(start: $0, count: n) } }
+        self.init(fit: SpanStatisticsObserver(spans: spans, numLayers: g.layerCount, width: g.hiddenSize,
+                                              finalNorm: finalNormQuirk ? { [model] in model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
+                                              withResidual: withResidual),
+                  distances: distances, screen: screen)
+    }
+
     public func observe(_ s: LayerStates, firstSample: Int) throws {
         fit.observe(s) { j in self.stillInTheRunning(j) }
     }

@@ -79,13 +79,9 @@ public final class Sweep {
                                         modes: [.init(tokens: distanceTokens, finalNormQuirk: finalNormQuirk)],
                                         perSampleLengths: fused ? Set(layerCounts) : [])
         let keep = selector?.candidates ?? 1, candidateScreen = pruner.candidateScreen
-        let screened = fused ? ScreenedCandidates(
-            fit: SpanStatisticsObserver(
-                spans: layerCounts.flatMap { n in SpanSelector.validStarts(n: n, numLayers: L).map { Span(start: $0, count: n) } },
-                numLayers: L, width: g.hiddenSize,
-                finalNorm: finalNormQuirk ? { model.applyFinalNorm(rows: $0, x: $1, y: $2) } : nil,
-                withResidual: compensations.contains(.scale)),
-            distances: scorer.accumulators[0], screen: { candidateScreen(keep, $0, $1) }) : nil
+        let screened = fused ? ScreenedCandidates(everyWindowOf: layerCounts, model: model, finalNormQuirk: finalNormQuirk,
+                                                  withResidual: compensations.contains(.scale),
+                                                  distances: scorer.accumulators[0], screen: { candidateScreen(keep, $0, $1) }) : nil
         // Drop with compensation needs every block's magnitudes (`MagnitudeObserver`).
         let magnitudes = shared.contains { $0.compensation == .scale && !$0.estimator.needsStatistics }
             ? MagnitudeObserver(numLayers: L, width: g.hiddenSize) : nil
